@@ -1,0 +1,402 @@
+using System.Net;
+using NetPolHost.Model;
+
+namespace NetPolHost.Matching;
+
+internal enum EndpointKind
+{
+    Pod,
+    HostEndpoint,
+}
+
+/// <summary>A pod or host endpoint, with what decisions need of it precomputed.</summary>
+internal sealed class EndpointInfo
+{
+    public required int Index { get; init; }
+
+    public required EndpointKind Kind { get; init; }
+
+    public required string Namespace { get; init; }
+
+    public required string Name { get; init; }
+
+    public required LabelMap Labels { get; init; }
+
+    public required LabelMap NamespaceLabels { get; init; }
+
+    public string? NodeName { get; init; }
+
+    public bool HostNetwork { get; init; }
+
+    public ValueList<ContainerPort> Ports { get; init; }
+
+    public ValueList<IPAddress> Addresses { get; init; }
+
+    public UInt128 V4 { get; init; }
+
+    public bool HasV4 { get; init; }
+
+    public UInt128 V6 { get; init; }
+
+    public bool HasV6 { get; init; }
+
+    public Pod? Pod { get; init; }
+
+    public HostEndpoint? HostEndpoint { get; init; }
+
+    /// <summary>Whether policies can select it: every host endpoint and every pod that is not hostNetwork.</summary>
+    public bool IsWorkload => !HostNetwork;
+
+    /// <summary>The node this endpoint is the host of (hostNetwork pods, host endpoints with a node), else null.</summary>
+    public string? HostOf => Kind == EndpointKind.HostEndpoint || HostNetwork ? NodeName : null;
+
+    /// <summary>The node a workload pod runs on, else null.</summary>
+    public string? PodNode => Kind == EndpointKind.Pod && !HostNetwork ? NodeName : null;
+
+    public string Display => Namespace + "/" + Name;
+
+    /// <summary>0 none, 1 IPv4 only, 2 IPv6 only, 3 both.</summary>
+    public int AddressClass => (HasV4 ? 1 : 0) | (HasV6 ? 2 : 0);
+
+    public bool TryGetAddress(bool v6, out UInt128 value)
+    {
+        value = v6 ? V6 : V4;
+        return v6 ? HasV6 : HasV4;
+    }
+
+    /// <summary>The port number a named port resolves to on this endpoint, or -1.</summary>
+    public int ResolveNamedPort(string name, Protocol protocol)
+    {
+        if (!IsWorkload)
+        {
+            return -1;
+        }
+
+        foreach (var port in Ports)
+        {
+            if (port.Protocol == protocol && string.Equals(port.Name, name, StringComparison.Ordinal))
+            {
+                return port.Port;
+            }
+        }
+
+        return -1;
+    }
+}
+
+/// <summary>One port entry of a rule, ready for matching.</summary>
+internal readonly record struct PortSpec(Protocol Protocol, int First, int Last, string? Name)
+{
+    public bool AllPorts => Name is null && First == 0;
+}
+
+/// <summary>One peer of a rule, ready for matching.</summary>
+internal sealed class PeerSpec
+{
+    public LabelSelector? PodSelector { get; init; }
+
+    public LabelSelector? NamespaceSelector { get; init; }
+
+    public IPBlock? Block { get; init; }
+
+    public bool MatchesEndpoint(EndpointInfo peer, string policyNamespace)
+    {
+        if (Block is not null)
+        {
+            return false;
+        }
+
+        if (!peer.IsWorkload)
+        {
+            return false;
+        }
+
+        if (NamespaceSelector is null)
+        {
+            if (!string.Equals(peer.Namespace, policyNamespace, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+        else if (!NamespaceSelector.Matches(peer.NamespaceLabels))
+        {
+            return false;
+        }
+
+        return PodSelector is null || PodSelector.Matches(peer.Labels);
+    }
+}
+
+/// <summary>One rule of a policy, ready for matching.</summary>
+internal sealed class CompiledRule
+{
+    public required int Index { get; init; }
+
+    public required NetworkPolicyRule Rule { get; init; }
+
+    public required PortSpec[] Ports { get; init; }
+
+    public required PeerSpec[] Peers { get; init; }
+
+    public bool AllPorts => Ports.Length == 0;
+
+    public bool AllPeers => Peers.Length == 0;
+
+    public bool HasNamedPorts { get; init; }
+
+    /// <summary>Whether the rule's ports admit <paramref name="port"/>/<paramref name="protocol"/> towards
+    /// <paramref name="destination"/> (null for an address outside the cluster).</summary>
+    public bool PortMatches(int port, Protocol protocol, EndpointInfo? destination)
+    {
+        if (Ports.Length == 0)
+        {
+            return true;
+        }
+
+        foreach (var spec in Ports)
+        {
+            if (spec.Protocol != protocol)
+            {
+                continue;
+            }
+
+            if (spec.Name is not null)
+            {
+                if (destination is not null && destination.ResolveNamedPort(spec.Name, protocol) == port)
+                {
+                    return true;
+                }
+            }
+            else if (spec.First == 0 || (port >= spec.First && port <= spec.Last))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the rule's peers admit the other end of the flow.</summary>
+    public bool PeerMatches(EndpointInfo? peer, UInt128 address, bool hasAddress, bool v6, string policyNamespace)
+    {
+        if (Peers.Length == 0)
+        {
+            return true;
+        }
+
+        foreach (var spec in Peers)
+        {
+            if (spec.Block is not null)
+            {
+                if (hasAddress && spec.Block.Contains(address, v6))
+                {
+                    return true;
+                }
+            }
+            else if (peer is not null && spec.MatchesEndpoint(peer, policyNamespace))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>A NetworkPolicy ready for matching.</summary>
+internal sealed class CompiledPolicy
+{
+    public required int Index { get; init; }
+
+    public required NetworkPolicy Policy { get; init; }
+
+    public required CompiledRule[] IngressRules { get; init; }
+
+    public required CompiledRule[] EgressRules { get; init; }
+
+    public PolicyRef Ref => Policy.Ref;
+
+    public bool AppliesIngress => Policy.Applies(Direction.Ingress);
+
+    public bool AppliesEgress => Policy.Applies(Direction.Egress);
+
+    public bool Applies(Direction direction) => direction == Direction.Ingress ? AppliesIngress : AppliesEgress;
+
+    public CompiledRule[] Rules(Direction direction) => direction == Direction.Ingress ? IngressRules : EgressRules;
+
+    public bool Selects(EndpointInfo endpoint) =>
+        endpoint.IsWorkload
+        && string.Equals(endpoint.Namespace, Policy.Namespace, StringComparison.Ordinal)
+        && Policy.PodSelector.Matches(endpoint.Labels);
+
+    public static CompiledPolicy Compile(NetworkPolicy policy, int index) => new()
+    {
+        Index = index,
+        Policy = policy,
+        IngressRules = [.. policy.Ingress.Select((r, i) => CompileRule(r, i))],
+        EgressRules = [.. policy.Egress.Select((r, i) => CompileRule(r, i))],
+    };
+
+    private static CompiledRule CompileRule(NetworkPolicyRule rule, int index)
+    {
+        var ports = rule.Ports.Select(p => p.Port switch
+        {
+            null => new PortSpec(p.Protocol, 0, 65535, null),
+            { IsNamed: true } named => new PortSpec(p.Protocol, -1, -1, named.Name),
+            { } number => new PortSpec(p.Protocol, number.Number, p.EndPort ?? number.Number, null),
+        }).ToArray();
+        var peers = rule.Peers.Select(p => new PeerSpec { PodSelector = p.PodSelector, NamespaceSelector = p.NamespaceSelector, Block = p.IPBlock }).ToArray();
+        return new CompiledRule
+        {
+            Index = index,
+            Rule = rule,
+            Ports = ports,
+            Peers = peers,
+            HasNamedPorts = ports.Any(p => p.Name is not null),
+        };
+    }
+}
+
+/// <summary>The snapshot indexed for decisions: endpoints sorted by namespace and name, policies by namespace,
+/// addresses to owners.</summary>
+internal sealed class ClusterIndex
+{
+    private readonly Dictionary<string, CompiledPolicy[]> _policiesByNamespace;
+    private readonly Dictionary<string, (int Start, int End)> _namespaceRanges;
+    private readonly Dictionary<(string, string), EndpointInfo> _pods;
+    private readonly Dictionary<(string, string), EndpointInfo> _hostEndpoints;
+    private readonly Dictionary<(UInt128, bool), EndpointInfo> _workloadByAddress;
+    private readonly Dictionary<(UInt128, bool), string> _nodeByAddress;
+    private readonly Dictionary<string, Node> _nodes;
+
+    public ClusterIndex(ClusterSnapshot snapshot)
+    {
+        Snapshot = snapshot;
+        var items = new List<(string Ns, string Name, int Kind, Pod? Pod, HostEndpoint? Host)>();
+        items.AddRange(snapshot.Pods.Select(p => (p.Namespace, p.Name, 0, (Pod?)p, (HostEndpoint?)null)));
+        items.AddRange(snapshot.HostEndpoints.Select(h => (h.Namespace, h.Name, 1, (Pod?)null, (HostEndpoint?)h)));
+        items.Sort((a, b) =>
+        {
+            var c = string.CompareOrdinal(a.Ns, b.Ns);
+            if (c == 0)
+            {
+                c = string.CompareOrdinal(a.Name, b.Name);
+            }
+
+            return c != 0 ? c : a.Kind.CompareTo(b.Kind);
+        });
+
+        var nsLabels = new Dictionary<string, LabelMap>(StringComparer.Ordinal);
+        Endpoints = new EndpointInfo[items.Count];
+        _namespaceRanges = new(StringComparer.Ordinal);
+        _pods = new();
+        _hostEndpoints = new();
+        _workloadByAddress = new();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var (ns, name, kind, pod, host) = items[i];
+            if (!nsLabels.TryGetValue(ns, out var labels))
+            {
+                labels = snapshot.NamespaceLabels(ns);
+                nsLabels[ns] = labels;
+            }
+
+            var addresses = pod?.IPs ?? host!.IPs;
+            var v4 = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+            var v6 = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6);
+            var info = new EndpointInfo
+            {
+                Index = i,
+                Kind = kind == 0 ? EndpointKind.Pod : EndpointKind.HostEndpoint,
+                Namespace = ns,
+                Name = name,
+                Labels = pod?.Labels ?? host!.Labels,
+                NamespaceLabels = labels,
+                NodeName = pod?.NodeName ?? host!.NodeName,
+                HostNetwork = pod?.HostNetwork ?? false,
+                Ports = pod?.Ports ?? host!.Ports,
+                Addresses = addresses,
+                HasV4 = v4 is not null,
+                V4 = v4 is null ? default : IpMath.ToUInt128(v4, out _),
+                HasV6 = v6 is not null,
+                V6 = v6 is null ? default : IpMath.ToUInt128(v6, out _),
+                Pod = pod,
+                HostEndpoint = host,
+            };
+            Endpoints[i] = info;
+            if (_namespaceRanges.TryGetValue(ns, out var range))
+            {
+                _namespaceRanges[ns] = (range.Start, i + 1);
+            }
+            else
+            {
+                _namespaceRanges[ns] = (i, i + 1);
+            }
+
+            if (kind == 0)
+            {
+                _pods[(ns, name)] = info;
+            }
+            else
+            {
+                _hostEndpoints[(ns, name)] = info;
+            }
+
+            if (info.IsWorkload)
+            {
+                foreach (var address in addresses)
+                {
+                    _workloadByAddress.TryAdd((IpMath.ToUInt128(address, out var isV6), isV6), info);
+                }
+            }
+        }
+
+        _nodes = new(StringComparer.Ordinal);
+        _nodeByAddress = new();
+        foreach (var node in snapshot.Nodes)
+        {
+            _nodes[node.Name] = node;
+            foreach (var address in node.Addresses)
+            {
+                _nodeByAddress.TryAdd((IpMath.ToUInt128(address, out var isV6), isV6), node.Name);
+            }
+        }
+
+        foreach (var pod in Endpoints.Where(e => e.HostNetwork && e.NodeName is not null))
+        {
+            foreach (var address in pod.Addresses)
+            {
+                _nodeByAddress.TryAdd((IpMath.ToUInt128(address, out var isV6), isV6), pod.NodeName!);
+            }
+        }
+
+        Policies = [.. snapshot.Policies.Select(CompiledPolicy.Compile)];
+        _policiesByNamespace = Policies.GroupBy(p => p.Policy.Namespace, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        NamespaceLabelsByName = nsLabels;
+    }
+
+    public ClusterSnapshot Snapshot { get; }
+
+    public EndpointInfo[] Endpoints { get; }
+
+    public CompiledPolicy[] Policies { get; }
+
+    public IReadOnlyDictionary<string, LabelMap> NamespaceLabelsByName { get; }
+
+    public IReadOnlyDictionary<string, (int Start, int End)> NamespaceRanges => _namespaceRanges;
+
+    public CompiledPolicy[] PoliciesIn(string ns) => _policiesByNamespace.TryGetValue(ns, out var list) ? list : [];
+
+    public EndpointInfo? FindPod(string ns, string name) => _pods.GetValueOrDefault((ns, name));
+
+    public EndpointInfo? FindHostEndpoint(string ns, string name) => _hostEndpoints.GetValueOrDefault((ns, name));
+
+    public Node? FindNode(string name) => _nodes.GetValueOrDefault(name);
+
+    public EndpointInfo? WorkloadByAddress(UInt128 address, bool v6) => _workloadByAddress.GetValueOrDefault((address, v6));
+
+    public string? NodeByAddress(UInt128 address, bool v6) => _nodeByAddress.GetValueOrDefault((address, v6));
+
+    public LabelMap LabelsOfNamespace(string ns) => NamespaceLabelsByName.TryGetValue(ns, out var labels) ? labels : Snapshot.NamespaceLabels(ns);
+}

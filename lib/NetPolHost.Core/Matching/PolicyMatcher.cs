@@ -1,0 +1,370 @@
+using System.Net;
+using NetPolHost.Model;
+
+namespace NetPolHost.Matching;
+
+/// <summary>
+/// Decides whether a flow is allowed under the NetworkPolicies of a snapshot and explains why; builds truth tables.
+/// This is the reference semantics of NetPolHost: compiled plans and real firewalls must agree with it.
+/// </summary>
+/// <remarks>
+/// A policy selects the workloads of its own namespace matching its pod selector. A direction of an endpoint is isolated
+/// when a policy of that type selects it; then a flow is allowed when any rule of any selecting policy allows it. A
+/// connection needs the source's egress and the destination's ingress. Traffic between a pod and its own node, between
+/// two faces of the same host, and from a pod to itself is always allowed. hostNetwork pods are not selected as
+/// workloads and are matched only by address; addresses outside the cluster are matched only by ipBlock. The instance is
+/// immutable and safe to use from several threads.
+/// </remarks>
+public sealed class PolicyMatcher
+{
+    private readonly ClusterIndex _index;
+
+    /// <summary>Indexes a snapshot for decisions.</summary>
+    /// <param name="snapshot">The snapshot.</param>
+    public PolicyMatcher(ClusterSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        _index = new ClusterIndex(snapshot);
+    }
+
+    /// <summary>The snapshot decisions are made on.</summary>
+    public ClusterSnapshot Snapshot => _index.Snapshot;
+
+    internal ClusterIndex Index => _index;
+
+    /// <summary>Decides a flow and gives the reasons for each direction.</summary>
+    /// <param name="flow">The flow.</param>
+    /// <returns>The verdict.</returns>
+    /// <exception cref="ArgumentException">An endpoint is not in the snapshot, or the two ends have addresses of different families.</exception>
+    public FlowVerdict Decide(Flow flow)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        if (flow.Port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"Port {flow.Port} is outside 1-65535.", nameof(flow));
+        }
+
+        var notes = new List<string>();
+        var source = Resolve(flow.Source, notes);
+        var destination = Resolve(flow.Destination, notes);
+        var v6 = ChooseFamily(source, destination);
+        var hasSourceAddress = source.TryGetAddress(v6, out var sourceAddress);
+        var hasDestinationAddress = destination.TryGetAddress(v6, out var destinationAddress);
+
+        DirectionVerdict egress;
+        DirectionVerdict ingress;
+        var special = SpecialCase(source, destination, hasSourceAddress, hasDestinationAddress, sourceAddress, destinationAddress);
+        if (special is { } reason)
+        {
+            egress = Evaluate(Direction.Egress, source, destination, destinationAddress, hasDestinationAddress, v6, flow, reason);
+            ingress = Evaluate(Direction.Ingress, destination, source, sourceAddress, hasSourceAddress, v6, flow, reason);
+        }
+        else
+        {
+            egress = Evaluate(Direction.Egress, source, destination, destinationAddress, hasDestinationAddress, v6, flow, NodeLocalFor(source, destination));
+            ingress = Evaluate(Direction.Ingress, destination, source, sourceAddress, hasSourceAddress, v6, flow, NodeLocalFor(destination, source));
+        }
+
+        return new FlowVerdict
+        {
+            Flow = flow,
+            Allowed = egress.Allowed && ingress.Allowed,
+            Egress = egress,
+            Ingress = ingress,
+            SourceDescription = source.Describe(v6),
+            DestinationDescription = destination.Describe(v6),
+            SourceAddress = hasSourceAddress ? IpMath.ToAddress(sourceAddress, v6) : null,
+            DestinationAddress = hasDestinationAddress ? IpMath.ToAddress(destinationAddress, v6) : null,
+            Notes = notes.ToValueList(),
+        };
+    }
+
+    /// <summary>Decides a flow between two pods (or host endpoints) given as <c>namespace</c> and <c>name</c>.</summary>
+    /// <param name="source">The source, <c>namespace/name</c>.</param>
+    /// <param name="destination">The destination, <c>namespace/name</c>.</param>
+    /// <param name="port">The destination port.</param>
+    /// <param name="protocol">The protocol.</param>
+    /// <returns>Whether the connection is allowed.</returns>
+    /// <exception cref="ArgumentException">An endpoint is not in the snapshot or not well-formed.</exception>
+    public bool IsAllowed(string source, string destination, int port, Protocol protocol = Protocol.Tcp)
+    {
+        if (!FlowEndpoint.TryParse(source, out var from))
+        {
+            throw new ArgumentException($"'{source}' is not namespace/name, node:NAME or an IP address.", nameof(source));
+        }
+
+        if (!FlowEndpoint.TryParse(destination, out var to))
+        {
+            throw new ArgumentException($"'{destination}' is not namespace/name, node:NAME or an IP address.", nameof(destination));
+        }
+
+        return Decide(new Flow(from, to, port, protocol)).Allowed;
+    }
+
+    /// <summary>Builds ingress-only, egress-only and combined truth tables over pods and host endpoints.</summary>
+    /// <param name="endpoints">The endpoints (rows and columns); <see langword="null"/> for every pod and host endpoint.</param>
+    /// <param name="probes">The ports; <see langword="null"/> for every distinct port the endpoints serve.</param>
+    /// <returns>The table.</returns>
+    /// <exception cref="ArgumentException">An endpoint is not a pod or host endpoint of the snapshot.</exception>
+    public TruthTable BuildTruthTable(IEnumerable<FlowEndpoint>? endpoints = null, IEnumerable<PortProbe>? probes = null)
+    {
+        var chosen = endpoints is null
+            ? _index.Endpoints
+            : endpoints.Select(e => ResolveTableEndpoint(e)).Distinct().OrderBy(e => e.Index).ToArray();
+        var ports = probes?.Distinct().Order().ToArray() ?? ServedPorts(chosen);
+        return TruthTableBuilder.Build(_index, chosen, ports);
+    }
+
+    /// <summary>Every distinct (port, protocol) that the given endpoints serve, sorted.</summary>
+    /// <param name="endpoints">The endpoints; <see langword="null"/> for all.</param>
+    /// <returns>The probes.</returns>
+    public IReadOnlyList<PortProbe> ServedPorts(IEnumerable<FlowEndpoint>? endpoints = null) =>
+        ServedPorts(endpoints is null ? _index.Endpoints : endpoints.Select(e => ResolveTableEndpoint(e)).ToArray());
+
+    private static PortProbe[] ServedPorts(IEnumerable<EndpointInfo> endpoints) =>
+        [.. endpoints.SelectMany(e => e.Ports).Select(p => new PortProbe(p.Port, p.Protocol)).Distinct().Order()];
+
+    private EndpointInfo ResolveTableEndpoint(FlowEndpoint endpoint)
+    {
+        var info = endpoint.Kind switch
+        {
+            FlowEndpointKind.Pod => _index.FindPod(endpoint.Namespace!, endpoint.Name!) ?? _index.FindHostEndpoint(endpoint.Namespace!, endpoint.Name!),
+            FlowEndpointKind.HostEndpoint => _index.FindHostEndpoint(endpoint.Namespace!, endpoint.Name!),
+            _ => null,
+        };
+        return info ?? throw new ArgumentException($"Truth tables are over pods and host endpoints; '{endpoint}' is not one of the snapshot.", nameof(endpoint));
+    }
+
+    // ---- Resolution -----------------------------------------------------------------------------------------
+
+    private Resolved Resolve(FlowEndpoint endpoint, List<string> notes)
+    {
+        switch (endpoint.Kind)
+        {
+            case FlowEndpointKind.Pod:
+            case FlowEndpointKind.HostEndpoint:
+            {
+                var info = endpoint.Kind == FlowEndpointKind.Pod
+                    ? _index.FindPod(endpoint.Namespace!, endpoint.Name!) ?? _index.FindHostEndpoint(endpoint.Namespace!, endpoint.Name!)
+                    : _index.FindHostEndpoint(endpoint.Namespace!, endpoint.Name!);
+                if (info is null)
+                {
+                    var what = endpoint.Kind == FlowEndpointKind.Pod ? "pod or host endpoint" : "host endpoint";
+                    throw new ArgumentException($"There is no {what} {endpoint.Namespace}/{endpoint.Name} in the snapshot.", nameof(endpoint));
+                }
+
+                if (endpoint.Address is { } address && !info.Addresses.Contains(address))
+                {
+                    throw new ArgumentException($"{info.Display} does not have the address {address}.", nameof(endpoint));
+                }
+
+                return new Resolved(info, info.HostNetwork ? info.NodeName : null, endpoint.Address, null);
+            }
+
+            case FlowEndpointKind.Node:
+            {
+                var node = _index.FindNode(endpoint.Name!);
+                if (node is null && !_index.Endpoints.Any(e => e.NodeName == endpoint.Name))
+                {
+                    throw new ArgumentException($"There is no node {endpoint.Name} in the snapshot.", nameof(endpoint));
+                }
+
+                return new Resolved(null, endpoint.Name, endpoint.Address, node);
+            }
+
+            default:
+            {
+                var address = endpoint.Address!;
+                var value = IpMath.ToUInt128(address, out var v6);
+                if (_index.WorkloadByAddress(value, v6) is { } owner)
+                {
+                    notes.Add($"{address} is the address of {(owner.Kind == EndpointKind.Pod ? "pod" : "host endpoint")} {owner.Display}: evaluated as that {(owner.Kind == EndpointKind.Pod ? "pod" : "host endpoint")}");
+                    return new Resolved(owner, null, address, null);
+                }
+
+                if (_index.NodeByAddress(value, v6) is { } nodeName)
+                {
+                    notes.Add($"{address} is an address of node {nodeName}: evaluated as that node");
+                    return new Resolved(null, nodeName, address, _index.FindNode(nodeName));
+                }
+
+                return new Resolved(null, null, address, null);
+            }
+        }
+    }
+
+    private static bool ChooseFamily(Resolved source, Resolved destination)
+    {
+        var sourceExplicit = source.ExplicitAddress;
+        var destinationExplicit = destination.ExplicitAddress;
+        if (sourceExplicit is not null && destinationExplicit is not null)
+        {
+            var a = sourceExplicit.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !sourceExplicit.IsIPv4MappedToIPv6;
+            var b = destinationExplicit.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !destinationExplicit.IsIPv4MappedToIPv6;
+            if (a != b)
+            {
+                throw new ArgumentException($"The source address {sourceExplicit} and the destination address {destinationExplicit} are of different families; a flow has one.");
+            }
+
+            return a;
+        }
+
+        if (sourceExplicit is not null || destinationExplicit is not null)
+        {
+            var given = (sourceExplicit ?? destinationExplicit)!;
+            return given.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !given.IsIPv4MappedToIPv6;
+        }
+
+        return PairFamilyIsV6(source.AddressClass, destination.AddressClass);
+    }
+
+    /// <summary>The family of a flow between endpoints of the given address classes: IPv4 when both have it, else IPv6
+    /// when both have it, else IPv4.</summary>
+    internal static bool PairFamilyIsV6(int sourceClass, int destinationClass) =>
+        (sourceClass & destinationClass & 1) == 0 && (sourceClass & destinationClass & 2) != 0;
+
+    private static VerdictReason? SpecialCase(Resolved source, Resolved destination, bool hasSourceAddress, bool hasDestinationAddress, UInt128 sourceAddress, UInt128 destinationAddress)
+    {
+        if (source.Info is not null && ReferenceEquals(source.Info, destination.Info))
+        {
+            return VerdictReason.Self;
+        }
+
+        if (source.Info is null && destination.Info is null && source.HostOf is null && destination.HostOf is null
+            && hasSourceAddress && hasDestinationAddress && sourceAddress == destinationAddress)
+        {
+            return VerdictReason.Self;
+        }
+
+        if (source.HostOf is { } a && destination.HostOf is { } b && string.Equals(a, b, StringComparison.Ordinal))
+        {
+            return VerdictReason.SameHost;
+        }
+
+        return null;
+    }
+
+    /// <summary>NodeLocal when <paramref name="subject"/> is a pod and <paramref name="peer"/> its node's host, or the
+    /// subject is a node's host endpoint and the peer a pod on that node.</summary>
+    private static VerdictReason? NodeLocalFor(Resolved subject, Resolved peer)
+    {
+        if (subject.PodNode is { } node && peer.HostOf is { } host && string.Equals(node, host, StringComparison.Ordinal))
+        {
+            return VerdictReason.NodeLocal;
+        }
+
+        if (subject.HostOf is { } subjectHost && peer.PodNode is { } peerNode && string.Equals(subjectHost, peerNode, StringComparison.Ordinal))
+        {
+            return VerdictReason.NodeLocal;
+        }
+
+        return null;
+    }
+
+    private DirectionVerdict Evaluate(Direction direction, Resolved subject, Resolved peer, UInt128 peerAddress, bool hasPeerAddress, bool v6, Flow flow, VerdictReason? forced)
+    {
+        var info = subject.Info;
+        if (info is null || !info.IsWorkload)
+        {
+            return new DirectionVerdict(direction, true, false, forced ?? VerdictReason.NotApplicable, default, default);
+        }
+
+        var policies = new List<PolicyRef>();
+        var matched = new List<RuleRef>();
+        var destination = direction == Direction.Ingress ? info : peer.Info;
+        foreach (var policy in _index.PoliciesIn(info.Namespace))
+        {
+            if (!policy.Applies(direction) || !policy.Policy.PodSelector.Matches(info.Labels))
+            {
+                continue;
+            }
+
+            policies.Add(policy.Ref);
+            foreach (var rule in policy.Rules(direction))
+            {
+                if (rule.PortMatches(flow.Port, flow.Protocol, destination)
+                    && rule.PeerMatches(peer.Info, peerAddress, hasPeerAddress, v6, policy.Policy.Namespace))
+                {
+                    matched.Add(new RuleRef(policy.Ref, rule.Index));
+                }
+            }
+        }
+
+        policies.Sort();
+        matched.Sort((x, y) => x.Policy.CompareTo(y.Policy) is var c && c != 0 ? c : x.Rule.CompareTo(y.Rule));
+        var isolated = policies.Count > 0;
+        var reason = forced ?? (!isolated ? VerdictReason.NotIsolated : matched.Count > 0 ? VerdictReason.AllowedByRule : VerdictReason.NoRuleMatched);
+        var allowed = forced is not null || !isolated || matched.Count > 0;
+        return new DirectionVerdict(direction, allowed, isolated, reason, policies.ToValueList(), matched.ToValueList());
+    }
+
+    private sealed class Resolved(EndpointInfo? info, string? hostOf, IPAddress? explicitAddress, Node? node)
+    {
+        public EndpointInfo? Info { get; } = info;
+
+        public IPAddress? ExplicitAddress { get; } = explicitAddress;
+
+        /// <summary>The node this end is the host of (a node, a hostNetwork pod, a host endpoint of a node).</summary>
+        public string? HostOf { get; } = hostOf ?? info?.HostOf;
+
+        public string? PodNode => Info?.PodNode;
+
+        public int AddressClass
+        {
+            get
+            {
+                if (Info is not null)
+                {
+                    return Info.AddressClass;
+                }
+
+                if (node is null)
+                {
+                    return 0;
+                }
+
+                return (node.Addresses.Any(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ? 1 : 0)
+                    | (node.Addresses.Any(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6) ? 2 : 0);
+            }
+        }
+
+        public bool TryGetAddress(bool v6, out UInt128 value)
+        {
+            if (ExplicitAddress is not null)
+            {
+                value = IpMath.ToUInt128(ExplicitAddress, out var isV6);
+                return isV6 == v6;
+            }
+
+            if (Info is not null)
+            {
+                return Info.TryGetAddress(v6, out value);
+            }
+
+            var match = node?.Addresses.FirstOrDefault(a => (a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6) == v6);
+            value = match is null ? default : IpMath.ToUInt128(match, out _);
+            return match is not null;
+        }
+
+        public string Describe(bool v6)
+        {
+            var address = TryGetAddress(v6, out var value) ? " (" + IpMath.ToAddress(value, v6) + ")" : " (no " + (v6 ? "IPv6" : "IPv4") + " address)";
+            if (Info is not null)
+            {
+                if (Info.Kind == EndpointKind.HostEndpoint)
+                {
+                    return "host endpoint " + Info.Display + address;
+                }
+
+                return (Info.HostNetwork ? "hostNetwork pod " : "pod ") + Info.Display + address;
+            }
+
+            if (HostOf is not null)
+            {
+                return "node " + HostOf + address;
+            }
+
+            return (ExplicitAddress?.ToString() ?? "?") + " (outside the cluster)";
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace NetPolHost.Parsing;
+
+/// <summary>Reads JSON text (one value, or several values in a row as kubectl accepts) into <see cref="TreeNode"/> trees.</summary>
+internal static class JsonTreeReader
+{
+    public static List<YamlTreeReader.Document> Read(byte[] utf8, Action<int, int, string> error)
+    {
+        var documents = new List<YamlTreeReader.Document>();
+        var lines = new LineMap(utf8);
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions
+        {
+            AllowMultipleValues = true,
+            CommentHandling = JsonCommentHandling.Disallow,
+            AllowTrailingCommas = false,
+            MaxDepth = TreeLimits.MaxDepth + 1,
+        });
+        var stack = new Stack<Frame>();
+        try
+        {
+            while (reader.Read())
+            {
+                var (line, column) = lines.Position((int)reader.TokenStartIndex);
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject:
+                        if (stack.Count >= TreeLimits.MaxDepth)
+                        {
+                            error(line, column, $"invalid JSON: nesting is deeper than {TreeLimits.MaxDepth} levels");
+                            return documents;
+                        }
+
+                        stack.Push(new Frame(new MappingNode(line, column)));
+                        break;
+                    case JsonTokenType.StartArray:
+                        if (stack.Count >= TreeLimits.MaxDepth)
+                        {
+                            error(line, column, $"invalid JSON: nesting is deeper than {TreeLimits.MaxDepth} levels");
+                            return documents;
+                        }
+
+                        stack.Push(new Frame(new SequenceNode(line, column)));
+                        break;
+                    case JsonTokenType.EndObject:
+                    case JsonTokenType.EndArray:
+                        var done = stack.Pop();
+                        Add(done.Node);
+                        break;
+                    case JsonTokenType.PropertyName:
+                        stack.Peek().PendingKey = new ScalarNode(reader.GetString()!, ScalarKind.String, line, column);
+                        break;
+                    case JsonTokenType.String:
+                        Add(new ScalarNode(reader.GetString()!, ScalarKind.String, line, column));
+                        break;
+                    case JsonTokenType.Number:
+                        var raw = Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan);
+                        var isInteger = !raw.Contains('.', StringComparison.Ordinal) && !raw.Contains('e', StringComparison.OrdinalIgnoreCase);
+                        Add(new ScalarNode(raw, isInteger ? ScalarKind.Int : ScalarKind.Float, line, column));
+                        break;
+                    case JsonTokenType.True:
+                        Add(new ScalarNode("true", ScalarKind.Bool, line, column));
+                        break;
+                    case JsonTokenType.False:
+                        Add(new ScalarNode("false", ScalarKind.Bool, line, column));
+                        break;
+                    case JsonTokenType.Null:
+                        Add(new ScalarNode("null", ScalarKind.Null, line, column));
+                        break;
+                }
+            }
+        }
+        catch (JsonException ex)
+        {
+            var line = (int)(ex.LineNumber ?? 0) + 1;
+            var column = (int)(ex.BytePositionInLine ?? 0) + 1;
+            var message = ex.Message;
+            var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut].TrimEnd('.', ' ') + ".";
+            }
+
+            error(line, column, "invalid JSON: " + message);
+        }
+
+        return documents;
+
+        void Add(TreeNode node)
+        {
+            if (stack.Count == 0)
+            {
+                documents.Add(new YamlTreeReader.Document(node, node.Line));
+                return;
+            }
+
+            var parent = stack.Peek();
+            if (parent.Node is SequenceNode sequence)
+            {
+                sequence.Items.Add(node);
+                return;
+            }
+
+            var mapping = (MappingNode)parent.Node;
+            var key = parent.PendingKey!;
+            parent.PendingKey = null;
+            parent.Keys ??= new Dictionary<string, int>(StringComparer.Ordinal);
+            if (parent.Keys.TryGetValue(key.Value, out var firstLine))
+            {
+                (mapping.Duplicates ??= []).Add((key, firstLine));
+            }
+            else
+            {
+                parent.Keys[key.Value] = key.Line;
+                mapping.Entries.Add(new(key, node));
+            }
+        }
+    }
+
+    private sealed class Frame(TreeNode node)
+    {
+        public TreeNode Node { get; } = node;
+
+        public ScalarNode? PendingKey { get; set; }
+
+        public Dictionary<string, int>? Keys { get; set; }
+    }
+
+    /// <summary>Maps byte offsets to 1-based line and column (columns count characters, not bytes).</summary>
+    private sealed class LineMap
+    {
+        private readonly byte[] _text;
+        private readonly List<int> _starts = [0];
+
+        public LineMap(byte[] text)
+        {
+            _text = text;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] == (byte)'\n')
+                {
+                    _starts.Add(i + 1);
+                }
+            }
+        }
+
+        private int _lastIndex = -1;
+        private int _lastOffset;
+        private int _lastColumn;
+
+        public (int Line, int Column) Position(int offset)
+        {
+            var index = _starts.BinarySearch(offset);
+            if (index < 0)
+            {
+                index = ~index - 1;
+            }
+
+            // Tokens arrive in order: continue from the previous token on the same line (keeps long lines linear).
+            int start, column;
+            if (index == _lastIndex && offset >= _lastOffset)
+            {
+                start = _lastOffset;
+                column = _lastColumn;
+            }
+            else
+            {
+                start = _starts[index];
+                column = 1;
+            }
+
+            for (var i = start; i < offset && i < _text.Length; i++)
+            {
+                if ((_text[i] & 0xC0) != 0x80)
+                {
+                    column++;
+                }
+            }
+
+            _lastIndex = index;
+            _lastOffset = offset;
+            _lastColumn = column;
+            return (index + 1, column);
+        }
+    }
+}

@@ -1,0 +1,436 @@
+using System.Globalization;
+using System.Text;
+using NetPolHost.Model;
+
+namespace NetPolHost.Parsing;
+
+/// <summary>Options for <see cref="ManifestLoader"/>.</summary>
+public sealed class ManifestLoaderOptions
+{
+    /// <summary>The largest file read, in bytes.</summary>
+    /// <value>Default 256 MiB: a <c>kubectl get pods -A -o json</c> of a 10,000-pod cluster is about 100 MB.</value>
+    public long MaxFileBytes { get; set; } = 256L * 1024 * 1024;
+}
+
+/// <summary>The outcome of loading manifests: the valid objects as a snapshot, and every error and note.</summary>
+public sealed class LoadResult
+{
+    internal LoadResult(ClusterSnapshot snapshot, IReadOnlyList<ManifestDiagnostic> errors, IReadOnlyList<ManifestDiagnostic> notes, IReadOnlyList<string> files)
+    {
+        Snapshot = snapshot;
+        Errors = errors;
+        Notes = notes;
+        Files = files;
+    }
+
+    /// <summary>The objects that loaded without error.</summary>
+    public ClusterSnapshot Snapshot { get; }
+
+    /// <summary>Every error, ordered by file, line and column.</summary>
+    public IReadOnlyList<ManifestDiagnostic> Errors { get; }
+
+    /// <summary>Notes (skipped kinds, defaults that matter), ordered by file, line and column.</summary>
+    public IReadOnlyList<ManifestDiagnostic> Notes { get; }
+
+    /// <summary>The files read.</summary>
+    public IReadOnlyList<string> Files { get; }
+
+    /// <summary>Whether there were no errors.</summary>
+    public bool IsValid => Errors.Count == 0;
+
+    /// <summary>Returns the snapshot, or throws when any error was found.</summary>
+    /// <returns>The snapshot.</returns>
+    /// <exception cref="PolicyValidationException">At least one error was found; the exception lists them all.</exception>
+    public ClusterSnapshot GetSnapshotOrThrow() => IsValid ? Snapshot : throw new PolicyValidationException(Errors);
+}
+
+/// <summary>
+/// Loads Kubernetes manifests: files and directories (recursively; <c>.yaml</c>, <c>.yml</c>, <c>.json</c>),
+/// multi-document YAML, JSON, and <c>List</c> / <c>*List</c> kinds such as the output of
+/// <c>kubectl get ns,pods,networkpolicies -A -o yaml</c>.
+/// </summary>
+/// <remarks>
+/// Every problem is reported with file, line, column and field path, and all problems of a file are reported. Hostile
+/// input (binary data, huge files, deep nesting, exponential aliases, duplicate keys) gives errors, never another
+/// exception. Kinds NetPolHost does not use are skipped with a note. Objects with errors are left out of the snapshot.
+/// Directory entries whose names start with '.' are skipped (as in ConfigMap volumes, whose <c>..data</c> folders
+/// would otherwise load every file twice).
+/// </remarks>
+public sealed class ManifestLoader
+{
+    private static readonly string[] s_extensions = [".yaml", ".yml", ".json"];
+    private readonly ManifestLoaderOptions _options;
+
+    /// <summary>Creates a loader.</summary>
+    /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
+    public ManifestLoader(ManifestLoaderOptions? options = null) => _options = options ?? new ManifestLoaderOptions();
+
+    /// <summary>Loads files and directories.</summary>
+    /// <param name="paths">Files or directories.</param>
+    /// <returns>The result.</returns>
+    public LoadResult LoadPaths(IEnumerable<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var session = new Session();
+        foreach (var path in paths)
+        {
+            if (Directory.Exists(path))
+            {
+                foreach (var file in EnumerateDirectory(path))
+                {
+                    ReadFile(session, file);
+                }
+            }
+            else if (File.Exists(path))
+            {
+                ReadFile(session, path);
+            }
+            else
+            {
+                session.Error(path, 0, 0, string.Empty, "no such file or directory");
+            }
+        }
+
+        return session.Finish();
+    }
+
+    /// <summary>Loads manifests from text.</summary>
+    /// <param name="text">YAML (one or more documents) or JSON.</param>
+    /// <param name="sourceName">The name used in diagnostics.</param>
+    /// <returns>The result.</returns>
+    public static LoadResult LoadText(string text, string sourceName = "<input>")
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var session = new Session();
+        session.Files.Add(sourceName);
+        ReadDocuments(session, sourceName, text, null);
+        return session.Finish();
+    }
+
+    /// <summary>Loads manifests from raw bytes (UTF-8, or UTF-16 with a byte order mark).</summary>
+    /// <param name="content">The bytes.</param>
+    /// <param name="sourceName">The name used in diagnostics.</param>
+    /// <returns>The result.</returns>
+    public LoadResult LoadBytes(byte[] content, string sourceName = "<input>")
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var session = new Session();
+        session.Files.Add(sourceName);
+        ReadContent(session, sourceName, content);
+        return session.Finish();
+    }
+
+    private static List<string> EnumerateDirectory(string root)
+    {
+        var pending = new Stack<string>();
+        pending.Push(root);
+        var files = new List<string>();
+        while (pending.Count > 0)
+        {
+            var dir = pending.Pop();
+            foreach (var entry in Directory.EnumerateFileSystemEntries(dir))
+            {
+                var name = System.IO.Path.GetFileName(entry);
+                if (name.StartsWith('.'))
+                {
+                    continue;
+                }
+
+                if (Directory.Exists(entry))
+                {
+                    pending.Push(entry);
+                }
+                else if (s_extensions.Any(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+                {
+                    files.Add(entry);
+                }
+            }
+        }
+
+        files.Sort(StringComparer.Ordinal);
+        return files;
+    }
+
+    private void ReadFile(Session session, string file)
+    {
+        session.Files.Add(file);
+        byte[] content;
+        try
+        {
+            var length = new FileInfo(file).Length;
+            if (length > _options.MaxFileBytes)
+            {
+                session.Error(file, 0, 0, string.Empty, $"expected a manifest file of at most {FormatSize(_options.MaxFileBytes)}, found {FormatSize(length)} (raise ManifestLoaderOptions.MaxFileBytes to read it)");
+                return;
+            }
+
+            content = File.ReadAllBytes(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            session.Error(file, 0, 0, string.Empty, "cannot read the file: " + ex.Message);
+            return;
+        }
+
+        ReadContent(session, file, content);
+    }
+
+    private void ReadContent(Session session, string file, byte[] content)
+    {
+        if (content.LongLength > _options.MaxFileBytes)
+        {
+            session.Error(file, 0, 0, string.Empty, $"expected manifests of at most {FormatSize(_options.MaxFileBytes)}, found {FormatSize(content.LongLength)}");
+            return;
+        }
+
+        string text;
+        byte[] utf8;
+        if (content.Length >= 2 && ((content[0] == 0xFF && content[1] == 0xFE) || (content[0] == 0xFE && content[1] == 0xFF)))
+        {
+            var encoding = content[0] == 0xFF ? Encoding.Unicode : Encoding.BigEndianUnicode;
+            text = encoding.GetString(content, 2, content.Length - 2);
+            utf8 = Encoding.UTF8.GetBytes(text);
+        }
+        else
+        {
+            var offset = content.Length >= 3 && content[0] == 0xEF && content[1] == 0xBB && content[2] == 0xBF ? 3 : 0;
+            var nul = Array.IndexOf(content, (byte)0, offset);
+            if (nul >= 0)
+            {
+                var (line, column) = LineColumn(content, nul);
+                session.Error(file, line, column, string.Empty, $"expected YAML or JSON text, found binary data (a NUL byte at offset {nul.ToString(CultureInfo.InvariantCulture)})");
+                return;
+            }
+
+            try
+            {
+                text = new UTF8Encoding(false, true).GetString(content, offset, content.Length - offset);
+            }
+            catch (DecoderFallbackException ex)
+            {
+                var at = offset + Math.Max(0, ex.Index);
+                var (line, column) = LineColumn(content, at);
+                session.Error(file, line, column, string.Empty, $"expected UTF-8 text, found an invalid byte sequence at offset {at.ToString(CultureInfo.InvariantCulture)}");
+                return;
+            }
+
+            utf8 = offset == 0 ? content : content[offset..];
+        }
+
+        ReadDocuments(session, file, text, utf8);
+    }
+
+    private static void ReadDocuments(Session session, string file, string text, byte[]? utf8)
+    {
+        var firstChar = text.AsSpan().TrimStart();
+        var looksJson = firstChar.Length > 0 && (firstChar[0] == '{' || firstChar[0] == '[');
+        List<YamlTreeReader.Document> documents;
+        void OnError(int line, int column, string message) => session.Error(file, line, column, string.Empty, message);
+        if (looksJson && (file.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || LooksLikeWholeJson(text)))
+        {
+            documents = JsonTreeReader.Read(utf8 ?? Encoding.UTF8.GetBytes(text), OnError);
+        }
+        else
+        {
+            documents = YamlTreeReader.Read(text, OnError);
+        }
+
+        foreach (var document in documents)
+        {
+            if (document.Root is null or ScalarNode { Kind: ScalarKind.Null })
+            {
+                continue;
+            }
+
+            if (document.Root is not MappingNode root)
+            {
+                session.Error(file, document.Root.Line, document.Root.Column, string.Empty, $"expected a Kubernetes object (a mapping with apiVersion and kind), found {document.Root.Describe()}");
+                continue;
+            }
+
+            ReadObject(session, file, root, null, null, string.Empty);
+        }
+    }
+
+    private static bool LooksLikeWholeJson(string text)
+    {
+        // A YAML flow mapping on one line is also valid JSON-like text; treat text that starts with '{' or '['
+        // as JSON only when it also ends with the matching bracket, so "{a: 1}" style YAML still reads as YAML.
+        var trimmed = text.AsSpan().Trim();
+        return trimmed.Length > 1 && (trimmed[^1] == '}' || trimmed[^1] == ']') && trimmed.Contains('"');
+    }
+
+    private static void ReadObject(Session session, string file, MappingNode root, string? defaultKind, string? defaultApiVersion, string listPath)
+    {
+        var kindNode = root.Get("kind");
+        var apiNode = root.Get("apiVersion");
+        var kind = (kindNode as ScalarNode)?.Kind == ScalarKind.String ? ((ScalarNode)kindNode!).Value : null;
+        var apiVersion = (apiNode as ScalarNode)?.Kind == ScalarKind.String ? ((ScalarNode)apiNode!).Value : null;
+        kind ??= kindNode is null ? defaultKind : null;
+        apiVersion ??= apiNode is null ? defaultApiVersion : null;
+
+        if (kind is null)
+        {
+            var at = kindNode ?? (TreeNode)root;
+            var found = kindNode is null ? "none" : kindNode.Describe();
+            session.Error(file, at.Line, at.Column, listPath + "kind", $"expected the kind of the object (e.g. NetworkPolicy), found {found}");
+            return;
+        }
+
+        if ((kind == "List" || kind.EndsWith("List", StringComparison.Ordinal)) && root.Get("items") is { } itemsNode)
+        {
+            if (itemsNode is ScalarNode { Kind: ScalarKind.Null })
+            {
+                return;
+            }
+
+            if (itemsNode is not SequenceNode items)
+            {
+                session.Error(file, itemsNode.Line, itemsNode.Column, listPath + "items", $"expected a list of objects, found {itemsNode.Describe()}");
+                return;
+            }
+
+            var itemKind = kind == "List" ? null : kind[..^4];
+            var itemApiVersion = kind == "List" ? null : apiVersion;
+            for (var i = 0; i < items.Items.Count; i++)
+            {
+                var item = items.Items[i];
+                var itemPath = listPath + "items[" + i.ToString(CultureInfo.InvariantCulture) + "].";
+                if (item is not MappingNode itemMap)
+                {
+                    session.Error(file, item.Line, item.Column, itemPath.TrimEnd('.'), $"expected a Kubernetes object, found {item.Describe()}");
+                    continue;
+                }
+
+                ReadObject(session, file, itemMap, itemKind, itemApiVersion, itemPath);
+            }
+
+            return;
+        }
+
+        if (!ObjectBinder.IsKnownKind(kind))
+        {
+            var name = Describe(root);
+            var why = kind is "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy" or "ClusterNetworkPolicy"
+                ? "not supported yet"
+                : "not used by NetPolHost";
+            session.Note(file, root.Line, root.Column, listPath.TrimEnd('.'), $"skipped {kind}{name} ({why})");
+            return;
+        }
+
+        var binder = new ObjectBinder();
+        var bound = binder.Bind(root, kind, apiVersion ?? string.Empty);
+        foreach (var (path, line, column, message) in binder.Errors)
+        {
+            session.Add(new ManifestDiagnostic(DiagnosticSeverity.Error, file, line, column, path, message) { Object = bound.Identity });
+        }
+
+        foreach (var (line, column, path, message) in binder.Notes)
+        {
+            session.Add(new ManifestDiagnostic(DiagnosticSeverity.Note, file, line, column, path, message) { Object = bound.Identity });
+        }
+
+        if (bound.Value is not null)
+        {
+            session.AddObject(bound, file);
+        }
+    }
+
+    private static string Describe(MappingNode root)
+    {
+        if (root.Get("metadata") is MappingNode metadata && metadata.Get("name") is ScalarNode name)
+        {
+            return metadata.Get("namespace") is ScalarNode { Kind: ScalarKind.String } ns ? $" {ns.Value}/{name.Value}" : " " + name.Value;
+        }
+
+        return string.Empty;
+    }
+
+    private static (int Line, int Column) LineColumn(byte[] content, int offset)
+    {
+        var line = 1;
+        var lineStart = 0;
+        for (var i = 0; i < offset && i < content.Length; i++)
+        {
+            if (content[i] == (byte)'\n')
+            {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+
+        return (line, offset - lineStart + 1);
+    }
+
+    private static string FormatSize(long bytes) =>
+        bytes >= 1024 * 1024
+            ? (bytes / (1024.0 * 1024.0)).ToString("0.#", CultureInfo.InvariantCulture) + " MiB"
+            : bytes.ToString(CultureInfo.InvariantCulture) + " bytes";
+
+    private sealed class Session
+    {
+        private readonly List<ManifestDiagnostic> _errors = [];
+        private readonly List<ManifestDiagnostic> _notes = [];
+        private readonly Dictionary<string, (string File, int Line)> _seen = new(StringComparer.Ordinal);
+        private readonly List<Model.Namespace> _namespaces = [];
+        private readonly List<Pod> _pods = [];
+        private readonly List<Node> _nodes = [];
+        private readonly List<HostEndpoint> _hostEndpoints = [];
+        private readonly List<NetworkPolicy> _policies = [];
+
+        public List<string> Files { get; } = [];
+
+        public void Error(string file, int line, int column, string path, string message) =>
+            _errors.Add(new ManifestDiagnostic(DiagnosticSeverity.Error, file, line, column, path, message));
+
+        public void Note(string file, int line, int column, string path, string message) =>
+            _notes.Add(new ManifestDiagnostic(DiagnosticSeverity.Note, file, line, column, path, message));
+
+        public void Add(ManifestDiagnostic diagnostic) =>
+            (diagnostic.Severity == DiagnosticSeverity.Error ? _errors : _notes).Add(diagnostic);
+
+        public void AddObject(BoundObject bound, string file)
+        {
+            if (_seen.TryGetValue(bound.Identity, out var first))
+            {
+                _errors.Add(new ManifestDiagnostic(
+                    DiagnosticSeverity.Error,
+                    file,
+                    bound.Line,
+                    bound.Column,
+                    string.Empty,
+                    $"expected each object once, found {bound.Identity} again (first at {first.File}:{first.Line.ToString(CultureInfo.InvariantCulture)})") { Object = bound.Identity });
+                return;
+            }
+
+            _seen[bound.Identity] = (file, bound.Line);
+            switch (bound.Value)
+            {
+                case NetworkPolicy policy:
+                    _policies.Add(policy);
+                    break;
+                case Model.Namespace ns:
+                    _namespaces.Add(ns);
+                    break;
+                case Pod pod:
+                    _pods.Add(pod);
+                    break;
+                case Node node:
+                    _nodes.Add(node);
+                    break;
+                case HostEndpoint endpoint:
+                    _hostEndpoints.Add(endpoint);
+                    break;
+            }
+        }
+
+        public LoadResult Finish()
+        {
+            static List<ManifestDiagnostic> Sorted(List<ManifestDiagnostic> list) =>
+                [.. list.Select((d, i) => (d, i)).OrderBy(x => x.d.File, StringComparer.Ordinal).ThenBy(x => x.d.Line).ThenBy(x => x.d.Column).ThenBy(x => x.i).Select(x => x.d)];
+
+            var snapshot = ClusterSnapshot.Create(_namespaces, _pods, _nodes, _hostEndpoints, _policies);
+            return new LoadResult(snapshot, Sorted(_errors), Sorted(_notes), Files);
+        }
+    }
+}

@@ -1,0 +1,323 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace NetPolHost.Parsing;
+
+/// <summary>Reads YAML text (one or more documents) into <see cref="TreeNode"/> trees with positions.</summary>
+/// <remarks>
+/// Plain scalars resolve with YAML 1.1 rules as the Kubernetes YAML reader does (<c>yes</c>, <c>on</c> are booleans,
+/// <c>80</c> is an integer). Aliases share the anchored node; their expanded size is counted and limited. Nesting is
+/// limited. Errors stop the reading of the stream; documents read before are kept.
+/// </remarks>
+internal static class YamlTreeReader
+{
+    public readonly record struct Document(TreeNode? Root, int Line);
+
+    public static List<Document> Read(string text, Action<int, int, string> error)
+    {
+        var documents = new List<Document>();
+        var parser = new Parser(new StringReader(text));
+        var stack = new Stack<Frame>();
+        var anchors = new Dictionary<string, (TreeNode Node, long Size)>(StringComparer.Ordinal);
+        TreeNode? root = null;
+        long aliasExpansion = 0;
+        var documentLine = 1;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var current = parser.Current!;
+                switch (current)
+                {
+                    case DocumentStart start:
+                        root = null;
+                        anchors.Clear();
+                        aliasExpansion = 0;
+                        documentLine = (int)start.Start.Line;
+                        break;
+                    case DocumentEnd:
+                        documents.Add(new Document(root, documentLine));
+                        break;
+                    case Scalar scalar:
+                        Add(new ScalarNode(scalar.Value, Resolve(scalar), (int)scalar.Start.Line, (int)scalar.Start.Column), scalar, 1);
+                        break;
+                    case MappingStart mapping:
+                        Push(new MappingNode((int)mapping.Start.Line, (int)mapping.Start.Column), mapping);
+                        break;
+                    case SequenceStart sequence:
+                        Push(new SequenceNode((int)sequence.Start.Line, (int)sequence.Start.Column), sequence);
+                        break;
+                    case MappingEnd:
+                    case SequenceEnd:
+                        var frame = stack.Pop();
+                        if (frame.PendingKey is not null)
+                        {
+                            throw new YamlException(current.Start, current.End, "a mapping key has no value");
+                        }
+
+                        Add(frame.Node, frame.Event, frame.Size);
+                        break;
+                    case AnchorAlias alias:
+                        if (!anchors.TryGetValue(alias.Value.Value, out var target))
+                        {
+                            throw new YamlException(alias.Start, alias.End, $"the alias *{alias.Value.Value} refers to no anchor defined before it");
+                        }
+
+                        aliasExpansion += target.Size;
+                        if (aliasExpansion > TreeLimits.MaxAliasExpansion)
+                        {
+                            throw new YamlException(
+                                alias.Start,
+                                alias.End,
+                                $"YAML aliases expand this document to more than {TreeLimits.MaxAliasExpansion.ToString("N0", CultureInfo.InvariantCulture)} nodes; refusing to expand it (a \"billion laughs\" document?)");
+                        }
+
+                        AddNode(target.Node, alias.Start, target.Size);
+                        break;
+                }
+            }
+        }
+        catch (YamlException ex)
+        {
+            var line = ex.Start.Line > 0 ? (int)ex.Start.Line : 1;
+            var column = ex.Start.Column > 0 ? (int)ex.Start.Column : 1;
+            error(line, column, "invalid YAML: " + CleanMessage(ex));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            error(1, 1, "invalid YAML: the parser failed (" + ex.GetType().Name + ": " + ex.Message + ")");
+        }
+
+        return documents;
+
+        void Push(TreeNode node, NodeEvent nodeEvent)
+        {
+            if (stack.Count >= TreeLimits.MaxDepth)
+            {
+                throw new YamlException(nodeEvent.Start, nodeEvent.End, $"nesting is deeper than {TreeLimits.MaxDepth} levels");
+            }
+
+            stack.Push(new Frame(node, nodeEvent));
+        }
+
+        void Add(TreeNode node, NodeEvent nodeEvent, long size)
+        {
+            if (!nodeEvent.Anchor.IsEmpty)
+            {
+                anchors[nodeEvent.Anchor.Value] = (node, size);
+            }
+
+            AddNode(node, nodeEvent.Start, size);
+        }
+
+        void AddNode(TreeNode node, Mark start, long size)
+        {
+            if (stack.Count == 0)
+            {
+                root = node;
+                return;
+            }
+
+            var parent = stack.Peek();
+            parent.Size += size;
+            switch (parent.Node)
+            {
+                case SequenceNode sequence:
+                    sequence.Items.Add(node);
+                    break;
+                case MappingNode mapping when parent.PendingKey is null:
+                    if (node is not ScalarNode key)
+                    {
+                        throw new YamlException(start, start, "a mapping key must be a plain value, not " + node.Describe());
+                    }
+
+                    parent.PendingKey = key;
+                    break;
+                case MappingNode mapping:
+                    var pendingKey = parent.PendingKey!;
+                    parent.PendingKey = null;
+                    parent.Keys ??= new Dictionary<string, int>(StringComparer.Ordinal);
+                    if (parent.Keys.TryGetValue(pendingKey.Value, out var firstLine))
+                    {
+                        (mapping.Duplicates ??= []).Add((pendingKey, firstLine));
+                    }
+                    else
+                    {
+                        parent.Keys[pendingKey.Value] = pendingKey.Line;
+                        mapping.Entries.Add(new(pendingKey, node));
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private static string CleanMessage(YamlException ex)
+    {
+        var message = ex.Message;
+
+        // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: 40) - (Line: …): "; the place is reported separately.
+        var marker = message.IndexOf("): ", StringComparison.Ordinal);
+        if (message.StartsWith("(Line:", StringComparison.Ordinal) && marker > 0)
+        {
+            message = message[(marker + 3)..];
+        }
+
+        message = message.Trim();
+        if (message.Length > 0)
+        {
+            message = char.ToLowerInvariant(message[0]) + message[1..];
+        }
+
+        if (message.Contains("did not find expected key", StringComparison.Ordinal)
+            || message.Contains("mapping values are not allowed", StringComparison.Ordinal)
+            || message.Contains("did not find expected '-' indicator", StringComparison.Ordinal)
+            || message.Contains("while scanning a simple key", StringComparison.Ordinal))
+        {
+            message += " (check the indentation of this line and the one above it)";
+        }
+
+        return message;
+    }
+
+    private static ScalarKind Resolve(Scalar scalar)
+    {
+        var tag = scalar.Tag;
+        if (!tag.IsEmpty && !tag.IsNonSpecific)
+        {
+            return tag.Value switch
+            {
+                "tag:yaml.org,2002:str" => ScalarKind.String,
+                "tag:yaml.org,2002:int" => ScalarKind.Int,
+                "tag:yaml.org,2002:float" => ScalarKind.Float,
+                "tag:yaml.org,2002:bool" => ScalarKind.Bool,
+                "tag:yaml.org,2002:null" => ScalarKind.Null,
+                _ => ScalarKind.String,
+            };
+        }
+
+        if (scalar.Style != ScalarStyle.Plain || tag.IsNonSpecific)
+        {
+            return ScalarKind.String;
+        }
+
+        return ResolvePlain(scalar.Value);
+    }
+
+    /// <summary>Resolves a plain scalar as YAML 1.1 (the Kubernetes YAML reader) does.</summary>
+    internal static ScalarKind ResolvePlain(string value)
+    {
+        switch (value)
+        {
+            case "" or "~" or "null" or "Null" or "NULL":
+                return ScalarKind.Null;
+            case "y" or "Y" or "yes" or "Yes" or "YES" or "n" or "N" or "no" or "No" or "NO"
+                or "true" or "True" or "TRUE" or "false" or "False" or "FALSE"
+                or "on" or "On" or "ON" or "off" or "Off" or "OFF":
+                return ScalarKind.Bool;
+            case ".inf" or ".Inf" or ".INF" or "+.inf" or "+.Inf" or "+.INF" or "-.inf" or "-.Inf" or "-.INF" or ".nan" or ".NaN" or ".NAN":
+                return ScalarKind.Float;
+        }
+
+        var c = value[0];
+        if (c is not ((>= '0' and <= '9') or '-' or '+' or '.'))
+        {
+            return ScalarKind.String;
+        }
+
+        var plain = value.Replace("_", string.Empty, StringComparison.Ordinal);
+        if (TryParseInteger(plain, out _))
+        {
+            return ScalarKind.Int;
+        }
+
+        return double.TryParse(plain, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && !plain.EndsWith('.') && plain.Any(char.IsAsciiDigit)
+            ? ScalarKind.Float
+            : ScalarKind.String;
+    }
+
+    /// <summary>Parses a YAML 1.1 integer: decimal, <c>0x</c> hex, <c>0o</c> or leading-zero octal, <c>0b</c> binary.</summary>
+    internal static bool TryParseInteger(string text, out long value)
+    {
+        value = 0;
+        var span = text.AsSpan();
+        var negative = false;
+        if (span.Length > 0 && (span[0] == '-' || span[0] == '+'))
+        {
+            negative = span[0] == '-';
+            span = span[1..];
+        }
+
+        if (span.IsEmpty)
+        {
+            return false;
+        }
+
+        int radix = 10;
+        if (span.Length > 2 && span[0] == '0' && (span[1] == 'x' || span[1] == 'X'))
+        {
+            radix = 16;
+            span = span[2..];
+        }
+        else if (span.Length > 2 && span[0] == '0' && (span[1] == 'o' || span[1] == 'O'))
+        {
+            radix = 8;
+            span = span[2..];
+        }
+        else if (span.Length > 2 && span[0] == '0' && (span[1] == 'b' || span[1] == 'B'))
+        {
+            radix = 2;
+            span = span[2..];
+        }
+        else if (span.Length > 1 && span[0] == '0')
+        {
+            radix = 8;
+            span = span[1..];
+        }
+
+        ulong result = 0;
+        foreach (var ch in span)
+        {
+            int digit = ch switch
+            {
+                >= '0' and <= '9' => ch - '0',
+                >= 'a' and <= 'f' => ch - 'a' + 10,
+                >= 'A' and <= 'F' => ch - 'A' + 10,
+                _ => 99,
+            };
+            if (digit >= radix)
+            {
+                return false;
+            }
+
+            if (result > (ulong.MaxValue - (ulong)digit) / (ulong)radix)
+            {
+                return false;
+            }
+
+            result = (result * (ulong)radix) + (ulong)digit;
+        }
+
+        if (negative ? result > (ulong)long.MaxValue + 1 : result > long.MaxValue)
+        {
+            return false;
+        }
+
+        value = negative ? (long)(0 - result) : (long)result;
+        return true;
+    }
+
+    private sealed class Frame(TreeNode node, NodeEvent nodeEvent)
+    {
+        public TreeNode Node { get; } = node;
+
+        public NodeEvent Event { get; } = nodeEvent;
+
+        public ScalarNode? PendingKey { get; set; }
+
+        public Dictionary<string, int>? Keys { get; set; }
+
+        public long Size { get; set; } = 1;
+    }
+}
