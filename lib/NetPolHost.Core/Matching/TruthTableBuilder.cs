@@ -11,33 +11,22 @@ namespace NetPolHost.Matching;
 internal sealed class TruthTableBuilder
 {
     private readonly EndpointInfo[] _endpoints;
+    private readonly SelectorIndex _selectors;
     private readonly int _count;
     private readonly int _words;
     private readonly ulong[] _all;
-    private readonly ulong[] _workloads;
     private readonly ulong[][] _classMasks = new ulong[4][];
     private readonly int[] _classes;
-    private readonly Dictionary<string, (int Start, int End)> _namespaceRanges = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, LabelMap> _namespaceLabels = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Key, string Value), List<int>> _postings = new();
-    private readonly Dictionary<LabelSelector, List<string>> _namespaceSelections = new();
-    private readonly Dictionary<(LabelSelector?, LabelSelector?, string?), ulong[]> _selections = new();
-    private readonly Dictionary<IPBlock, (ulong[] Inside, bool IsV6)> _blocks = new();
     private readonly Dictionary<(CompiledRule, int), ulong[]> _peers = new();
     private readonly Dictionary<CompiledRule, RulePeers> _rulePeers = new();
 
     private TruthTableBuilder(EndpointInfo[] endpoints)
     {
         _endpoints = endpoints;
+        _selectors = new SelectorIndex(endpoints);
         _count = endpoints.Length;
-        _words = (_count + 63) >> 6;
-        _all = NewBits();
-        for (var i = 0; i < _count; i++)
-        {
-            Set(_all, i);
-        }
-
-        _workloads = NewBits();
+        _words = _selectors.Words;
+        _all = _selectors.All;
         for (var c = 0; c < 4; c++)
         {
             _classMasks[c] = NewBits();
@@ -46,37 +35,8 @@ internal sealed class TruthTableBuilder
         _classes = new int[_count];
         for (var i = 0; i < _count; i++)
         {
-            var e = endpoints[i];
-            if (e.IsWorkload)
-            {
-                Set(_workloads, i);
-            }
-
-            _classes[i] = e.AddressClass;
-            Set(_classMasks[e.AddressClass], i);
-            if (_namespaceRanges.TryGetValue(e.Namespace, out var range))
-            {
-                _namespaceRanges[e.Namespace] = (range.Start, i + 1);
-            }
-            else
-            {
-                _namespaceRanges[e.Namespace] = (i, i + 1);
-                _namespaceLabels[e.Namespace] = e.NamespaceLabels;
-            }
-
-            if (e.IsWorkload)
-            {
-                foreach (var (key, value) in e.Labels)
-                {
-                    if (!_postings.TryGetValue((key, value), out var list))
-                    {
-                        list = [];
-                        _postings[(key, value)] = list;
-                    }
-
-                    list.Add(i);
-                }
-            }
+            _classes[i] = endpoints[i].AddressClass;
+            Set(_classMasks[_classes[i]], i);
         }
     }
 
@@ -86,7 +46,7 @@ internal sealed class TruthTableBuilder
         var policies = new List<(CompiledPolicy Policy, ulong[] Selected)>();
         foreach (var policy in index.Policies)
         {
-            var selected = builder.Select(policy.Policy.PodSelector, null, policy.Policy.Namespace);
+            var selected = builder._selectors.SelectedBy(policy.Policy);
             if (!IsEmpty(selected))
             {
                 policies.Add((policy, selected));
@@ -325,7 +285,7 @@ internal sealed class TruthTableBuilder
                 }
                 else
                 {
-                    Or(selectors, Select(peer.PodSelector, peer.NamespaceSelector, policy.Policy.Namespace));
+                    Or(selectors, _selectors.Select(peer.PodSelector, peer.NamespaceSelector, policy.Policy.Namespace));
                 }
             }
 
@@ -336,7 +296,7 @@ internal sealed class TruthTableBuilder
         var result = parts.Blocks.Count == 0 ? parts.Selectors : (ulong[])parts.Selectors.Clone();
         foreach (var block in parts.Blocks)
         {
-            var (inside, isV6) = BlockMembers(block);
+            var (inside, isV6) = _selectors.BlockMembers(block);
             for (var c = 0; c < 4; c++)
             {
                 if (PolicyMatcher.PairFamilyIsV6(c, subjectClass) != isV6)
@@ -356,133 +316,6 @@ internal sealed class TruthTableBuilder
         return result;
     }
 
-    private (ulong[] Inside, bool IsV6) BlockMembers(IPBlock block)
-    {
-        if (_blocks.TryGetValue(block, out var cached))
-        {
-            return cached;
-        }
-
-        var isV6 = block.Cidr.IsIPv6;
-        var inside = NewBits();
-        for (var i = 0; i < _count; i++)
-        {
-            if (_endpoints[i].TryGetAddress(isV6, out var address) && block.Contains(address, isV6))
-            {
-                Set(inside, i);
-            }
-        }
-
-        cached = (inside, isV6);
-        _blocks[block] = cached;
-        return cached;
-    }
-
-    /// <summary>The workloads matching a pod selector in the namespaces a namespace selector picks (null: <paramref name="policyNamespace"/>).</summary>
-    private ulong[] Select(LabelSelector? podSelector, LabelSelector? namespaceSelector, string policyNamespace)
-    {
-        var key = (podSelector, namespaceSelector, namespaceSelector is null ? policyNamespace : null);
-        if (_selections.TryGetValue(key, out var cached))
-        {
-            return cached;
-        }
-
-        var result = NewBits();
-        List<string> namespaces;
-        if (namespaceSelector is null)
-        {
-            namespaces = _namespaceRanges.ContainsKey(policyNamespace) ? [policyNamespace] : [];
-        }
-        else if (!_namespaceSelections.TryGetValue(namespaceSelector, out namespaces!))
-        {
-            namespaces = [.. _namespaceLabels.Where(p => namespaceSelector.Matches(p.Value)).Select(p => p.Key)];
-            _namespaceSelections[namespaceSelector] = namespaces;
-        }
-
-        if (podSelector is null || podSelector.IsEmpty)
-        {
-            foreach (var ns in namespaces)
-            {
-                var (start, end) = _namespaceRanges[ns];
-                for (var i = start; i < end; i++)
-                {
-                    Set(result, i);
-                }
-            }
-
-            And(result, _workloads);
-        }
-        else
-        {
-            var candidates = Candidates(podSelector);
-            if (candidates is not null && candidates.Count < _count / 4)
-            {
-                var allowedNamespaces = namespaces.ToHashSet(StringComparer.Ordinal);
-                foreach (var i in candidates)
-                {
-                    var e = _endpoints[i];
-                    if (allowedNamespaces.Contains(e.Namespace) && podSelector.Matches(e.Labels))
-                    {
-                        Set(result, i);
-                    }
-                }
-            }
-            else
-            {
-                foreach (var ns in namespaces)
-                {
-                    var (start, end) = _namespaceRanges[ns];
-                    for (var i = start; i < end; i++)
-                    {
-                        var e = _endpoints[i];
-                        if (e.IsWorkload && podSelector.Matches(e.Labels))
-                        {
-                            Set(result, i);
-                        }
-                    }
-                }
-            }
-        }
-
-        _selections[key] = result;
-        return result;
-    }
-
-    /// <summary>The smallest posting list that every match of the selector is in, or null when there is none.</summary>
-    private List<int>? Candidates(LabelSelector selector)
-    {
-        List<int>? best = null;
-        foreach (var (key, value) in selector.MatchLabels)
-        {
-            var list = _postings.GetValueOrDefault((key, value)) ?? [];
-            if (best is null || list.Count < best.Count)
-            {
-                best = list;
-            }
-        }
-
-        foreach (var requirement in selector.MatchExpressions)
-        {
-            if (requirement.Operator != SelectorOperator.In)
-            {
-                continue;
-            }
-
-            var merged = new List<int>();
-            foreach (var value in requirement.Values.Distinct())
-            {
-                merged.AddRange(_postings.GetValueOrDefault((requirement.Key, value)) ?? []);
-            }
-
-            if (best is null || merged.Count < best.Count)
-            {
-                best = merged;
-            }
-        }
-
-        return best;
-    }
-
     private IEnumerable<int> ClassesOf(ulong[] selected)
     {
         for (var c = 0; c < 4; c++)
@@ -499,54 +332,17 @@ internal sealed class TruthTableBuilder
         }
     }
 
-    private static IEnumerable<int> Members(ulong[] bits)
-    {
-        for (var w = 0; w < bits.Length; w++)
-        {
-            var word = bits[w];
-            while (word != 0)
-            {
-                var bit = BitOperations.TrailingZeroCount(word);
-                yield return (w << 6) + bit;
-                word &= word - 1;
-            }
-        }
-    }
+    private static IEnumerable<int> Members(ulong[] bits) => SelectorIndex.Members(bits);
 
     private ulong[] NewBits() => new ulong[_words];
 
-    private static void Set(ulong[] bits, int index) => bits[index >> 6] |= 1UL << index;
+    private static void Set(ulong[] bits, int index) => SelectorIndex.Set(bits, index);
 
-    private static bool Get(ulong[] bits, int index) => (bits[index >> 6] & (1UL << index)) != 0;
+    private static bool Get(ulong[] bits, int index) => SelectorIndex.Get(bits, index);
 
-    private static void Or(Span<ulong> target, ReadOnlySpan<ulong> source)
-    {
-        for (var w = 0; w < target.Length; w++)
-        {
-            target[w] |= source[w];
-        }
-    }
+    private static void Or(Span<ulong> target, ReadOnlySpan<ulong> source) => SelectorIndex.Or(target, source);
 
-    private static void And(Span<ulong> target, ReadOnlySpan<ulong> source)
-    {
-        for (var w = 0; w < target.Length; w++)
-        {
-            target[w] &= source[w];
-        }
-    }
-
-    private static bool IsEmpty(ulong[] bits)
-    {
-        foreach (var word in bits)
-        {
-            if (word != 0)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool IsEmpty(ulong[] bits) => SelectorIndex.IsEmpty(bits);
 
     private sealed record RulePeers(ulong[] Selectors, List<IPBlock> Blocks);
 }

@@ -1,0 +1,170 @@
+using System.CommandLine;
+using System.Text;
+using NetPolHost.Matching;
+using NetPolHost.Model;
+
+namespace NetPolHost.Cli.Commands;
+
+/// <summary><c>netpolhost matrix</c>: truth tables between pods.</summary>
+internal static class MatrixCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var files = Common.Files();
+        var ports = new Option<string[]>("--port")
+        {
+            Description = "A port to probe: NUMBER or NUMBER/PROTOCOL; repeat for more. Default: every distinct (port, protocol) the pods serve.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var namespaces = new Option<string[]>("--namespace", "-n")
+        {
+            Description = "Only pods of this namespace; repeat for more. Default: every pod and host endpoint.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var output = Common.Output("Output format: table ('.' allowed, 'X' denied, rows = from, columns = to), json or markdown.", "table", "json", "markdown");
+        var command = new Command(
+            "matrix",
+            "Print who can connect to whom: one table per port, rows are sources, columns destinations.\n\n" +
+            "Examples:\n" +
+            "  netpolhost matrix -f examples/sample\n" +
+            "  netpolhost matrix -f cluster.yaml --namespace shop --port 8080 --port 53/UDP -o json")
+        {
+            files,
+            ports,
+            namespaces,
+            output,
+        };
+        command.SetAction(parse =>
+        {
+            var probes = new List<PortProbe>();
+            foreach (var text in parse.GetValue(ports) ?? [])
+            {
+                probes.Add(PortProbe.TryParse(text, out var probe)
+                    ? probe
+                    : throw new CliUsageException($"--port '{text}' is not NUMBER or NUMBER/PROTOCOL with a port 1-65535 and protocol TCP, UDP or SCTP."));
+            }
+
+            var snapshot = Common.LoadOrFail(parse.GetValue(files)!, io);
+            var matcher = new PolicyMatcher(snapshot);
+            var wanted = parse.GetValue(namespaces) ?? [];
+            IEnumerable<FlowEndpoint>? endpoints = null;
+            if (wanted.Length > 0)
+            {
+                var unknown = wanted.Where(ns => !snapshot.Pods.Any(p => p.Namespace == ns) && !snapshot.HostEndpoints.Any(h => h.Namespace == ns)).ToList();
+                if (unknown.Count > 0)
+                {
+                    throw new CliUsageException($"no pod or host endpoint in namespace(s) {string.Join(", ", unknown)}.");
+                }
+
+                endpoints = snapshot.Pods.Where(p => wanted.Contains(p.Namespace)).Select(p => FlowEndpoint.ForPod(p.Namespace, p.Name))
+                    .Concat(snapshot.HostEndpoints.Where(h => wanted.Contains(h.Namespace)).Select(h => FlowEndpoint.ForHostEndpoint(h.Namespace, h.Name)))
+                    .ToList();
+            }
+
+            var table = matcher.BuildTruthTable(endpoints, probes.Count > 0 ? probes : null);
+            io.Out.Write(parse.GetValue(output) switch
+            {
+                "json" => Json(table) + Environment.NewLine,
+                "markdown" => Markdown(table),
+                _ => Table(table),
+            });
+            return NetPolHostCli.Ok;
+        });
+        return command;
+    }
+
+    public static string Json(TruthTable table) => Common.Json(w =>
+    {
+        w.WriteStartObject();
+        Common.WriteStrings(w, "pods", table.Endpoints);
+        w.WriteStartArray("probes");
+        foreach (var probe in table.Probes)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("port", probe.Probe.Port);
+            w.WriteString("protocol", probe.Probe.Protocol.ToKubernetesName());
+            WriteMatrix(w, "allowed", probe.Allowed);
+            WriteMatrix(w, "ingress", probe.Ingress);
+            WriteMatrix(w, "egress", probe.Egress);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    private static void WriteMatrix(System.Text.Json.Utf8JsonWriter w, string name, BitMatrix matrix)
+    {
+        w.WriteStartArray(name);
+        for (var r = 0; r < matrix.Rows; r++)
+        {
+            w.WriteStartArray();
+            for (var c = 0; c < matrix.Columns; c++)
+            {
+                w.WriteBooleanValue(matrix[r, c]);
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static string Table(TruthTable table)
+    {
+        var builder = new StringBuilder();
+        if (table.Probes.Count == 0)
+        {
+            builder.AppendLine("no ports to probe: the pods serve no container ports; give --port");
+        }
+
+        for (var p = 0; p < table.Probes.Count; p++)
+        {
+            var probe = table.Probes[p];
+            var allowed = probe.Allowed.CountTrue();
+            var total = (long)table.Endpoints.Count * table.Endpoints.Count;
+            builder.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"port {probe.Probe}: {allowed} of {total} allowed ('.' allowed, 'X' denied; rows = from, columns = to)");
+            builder.Append(table.Render(p));
+            builder.AppendLine();
+        }
+
+        return builder.ToString();
+    }
+
+    private static string Markdown(TruthTable table)
+    {
+        var builder = new StringBuilder();
+        foreach (var probe in table.Probes)
+        {
+            builder.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"### {probe.Probe}").AppendLine();
+            builder.Append("| from \\ to |");
+            foreach (var name in table.Endpoints)
+            {
+                builder.Append(' ').Append(name).Append(" |");
+            }
+
+            builder.AppendLine();
+            builder.Append("|---|");
+            foreach (var _ in table.Endpoints)
+            {
+                builder.Append(":-:|");
+            }
+
+            builder.AppendLine();
+            for (var r = 0; r < table.Endpoints.Count; r++)
+            {
+                builder.Append("| ").Append(table.Endpoints[r]).Append(" |");
+                for (var c = 0; c < table.Endpoints.Count; c++)
+                {
+                    builder.Append(probe.Allowed[r, c] ? " . |" : " X |");
+                }
+
+                builder.AppendLine();
+            }
+
+            builder.AppendLine();
+        }
+
+        return builder.ToString();
+    }
+}

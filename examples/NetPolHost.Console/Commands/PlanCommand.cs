@@ -1,0 +1,63 @@
+using System.CommandLine;
+using NetPolHost.Planning;
+
+namespace NetPolHost.Cli.Commands;
+
+/// <summary><c>netpolhost plan</c>: compiles the rules one node must enforce (no root needed).</summary>
+internal static class PlanCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var files = Common.Files();
+        var node = Common.Node(required: true);
+        var backend = new Option<string>("--backend", "-b") { Description = "The backend whose native form -o native prints: " + string.Join(", ", BackendRegistry.Names) + "." };
+        backend.AcceptOnlyFromAmong(BackendRegistry.Names);
+        var output = Common.Output("Output format: text (readable plan), json (the backend-neutral plan, or the backend's translation when it has one), native (what a full apply loads, e.g. the nft script).", "text", "json", "native");
+        var table = new Option<string>("--table") { Description = "nftables: the table name (default netpolhost)." };
+        var command = new Command(
+            "plan",
+            "Compile the rules a node must enforce, without changing anything (no root needed).\n\n" +
+            "Examples:\n" +
+            "  netpolhost plan -f examples/sample --node node-1\n" +
+            "  netpolhost plan -f examples/sample --node node-1 --backend nftables -o native\n" +
+            "  netpolhost plan -f examples/sample --node node-1 --backend windows-firewall -o native > apply.ps1")
+        {
+            files,
+            node,
+            backend,
+            output,
+            table,
+        };
+        command.SetAction(parse =>
+        {
+            var format = parse.GetValue(output)!;
+            var backendName = parse.GetValue(backend);
+            if (format == "native" && backendName is null)
+            {
+                throw new CliUsageException("-o native needs --backend (" + string.Join(", ", BackendRegistry.Names) + ").");
+            }
+
+            var snapshot = Common.LoadOrFail(parse.GetValue(files)!, io);
+            var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = parse.GetValue(node)! });
+            var settings = new BackendSettings { TableName = parse.GetValue(table) };
+            switch (format)
+            {
+                case "native":
+                    io.Out.Write(BackendRegistry.Create(backendName!, settings, forPlanOnly: true).RenderNative(plan));
+                    break;
+                case "json" when backendName is not null && BackendRegistry.Create(backendName, settings, forPlanOnly: true) is Backends.IBackendJsonRenderer json:
+                    io.Out.WriteLine(json.RenderJson(plan));
+                    break;
+                case "json":
+                    io.Out.WriteLine(RulePlanJson.Serialize(plan));
+                    break;
+                default:
+                    io.Out.Write(plan.Describe());
+                    break;
+            }
+
+            return NetPolHostCli.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+using NetPolHost.Cli;
+
+return await NetPolHostCli.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -1,0 +1,310 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using NetPolHost.Matching;
+using NetPolHost.Model;
+
+namespace NetPolHost.Planning;
+
+/// <summary>What to compile a plan for.</summary>
+public sealed class RulePlanOptions
+{
+    /// <summary>The node's name: its pods are those with <c>spec.nodeName</c> equal to it (not hostNetwork).</summary>
+    public required string NodeName { get; init; }
+
+    /// <summary>The node's own addresses; <see langword="null"/> to take them from the Node object of the snapshot.</summary>
+    public IReadOnlyList<IPAddress>? NodeAddresses { get; init; }
+
+    /// <summary>Host endpoints (<c>namespace/name</c>) to enforce here besides those whose <c>spec.nodeName</c> is this node.</summary>
+    public IReadOnlyList<string>? HostEndpoints { get; init; }
+}
+
+/// <summary>Compiles a snapshot and a local node into a <see cref="RulePlan"/>.</summary>
+/// <remarks>
+/// Only the selections, peers and named ports of policies that select a local endpoint are computed. Peer addresses of a
+/// policy rule are computed once and shared by every endpoint the rule applies to. Ingress named ports resolve against
+/// the local endpoint; egress named ports resolve against each destination, which splits the rule into one entry per
+/// resolved port. The compiled plan agrees with <see cref="PolicyMatcher"/> (a differential test checks it).
+/// </remarks>
+public static class RulePlanCompiler
+{
+    /// <summary>Compiles the plan of one node.</summary>
+    /// <param name="snapshot">The cluster snapshot.</param>
+    /// <param name="options">The node.</param>
+    /// <returns>The plan.</returns>
+    public static RulePlan Compile(ClusterSnapshot snapshot, RulePlanOptions options) => Compile(new PolicyMatcher(snapshot), options);
+
+    /// <summary>Compiles the plan of one node from an already indexed snapshot.</summary>
+    /// <param name="matcher">The matcher holding the indexed snapshot.</param>
+    /// <param name="options">The node.</param>
+    /// <returns>The plan.</returns>
+    public static RulePlan Compile(PolicyMatcher matcher, RulePlanOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(matcher);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.NodeName);
+        return new Compilation(matcher.Index, options).Run();
+    }
+
+    /// <summary>A stable, safe identifier for a policy: 10 hex digits of SHA-256 over <c>namespace/name</c>.</summary>
+    /// <param name="policy">The policy.</param>
+    /// <returns>The identifier.</returns>
+    public static string PolicyId(PolicyRef policy)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(policy.Namespace + "/" + policy.Name), hash);
+        return Convert.ToHexStringLower(hash[..5]);
+    }
+
+    private sealed class Compilation(ClusterIndex index, RulePlanOptions options)
+    {
+        private readonly SelectorIndex _selectors = new(index.Endpoints);
+        private readonly Dictionary<(int Policy, Direction Direction, int Rule), AddressSet> _peers = new();
+        private readonly Dictionary<(int Policy, int Rule), List<PlanRule>> _namedEgress = new();
+        private readonly Dictionary<string, PlanRule> _rules = new(StringComparer.Ordinal);
+        private readonly List<string> _notes = [];
+
+        public RulePlan Run()
+        {
+            var node = options.NodeName;
+            var extraHosts = new HashSet<string>(options.HostEndpoints ?? [], StringComparer.Ordinal);
+            var local = index.Endpoints.Where(e =>
+                    (e.Kind == EndpointKind.Pod && !e.HostNetwork && e.NodeName == node)
+                    || (e.Kind == EndpointKind.HostEndpoint && (e.NodeName == node || extraHosts.Contains(e.Display))))
+                .ToList();
+            foreach (var name in extraHosts.Where(n => !local.Any(e => e.Kind == EndpointKind.HostEndpoint && e.Display == n)))
+            {
+                _notes.Add($"host endpoint {name} is not in the snapshot");
+            }
+
+            var endpoints = new List<PlanEndpoint>();
+            foreach (var endpoint in local)
+            {
+                var ingress = CompileDirection(endpoint, Direction.Ingress);
+                var egress = CompileDirection(endpoint, Direction.Egress);
+                if (!ingress.Isolated && !egress.Isolated)
+                {
+                    continue;
+                }
+
+                if (endpoint.Addresses.IsEmpty)
+                {
+                    _notes.Add($"{endpoint.Display} is isolated but has no address yet: nothing to enforce until it has one");
+                    continue;
+                }
+
+                endpoints.Add(new PlanEndpoint
+                {
+                    Name = endpoint.Display,
+                    Kind = endpoint.Kind == EndpointKind.Pod ? PlanEndpointKind.Pod : PlanEndpointKind.HostEndpoint,
+                    Addresses = endpoint.Addresses,
+                    InterfaceName = endpoint.HostEndpoint?.InterfaceName,
+                    Ingress = ingress,
+                    Egress = egress,
+                });
+            }
+
+            var nodeAddresses = options.NodeAddresses?.ToValueList() ?? index.FindNode(node)?.Addresses ?? default;
+            var localPods = local.Where(e => e.Kind == EndpointKind.Pod).SelectMany(e => e.Addresses)
+                .Select(a => (Value: IpMath.ToUInt128(a, out var v6), V6: v6, Address: a))
+                .OrderBy(a => a.V6).ThenBy(a => a.Value).Select(a => a.Address).Distinct().ToValueList();
+
+            // Only the entries endpoints refer to are kept (a rule of a non-isolating direction is never referenced).
+            var used = endpoints.SelectMany(e => e.Ingress.Rules.Concat(e.Egress.Rules)).ToHashSet(StringComparer.Ordinal);
+            return new RulePlan
+            {
+                NodeName = node,
+                NodeAddresses = nodeAddresses,
+                LocalPodAddresses = localPods,
+                Endpoints = endpoints.OrderBy(e => e.Name, StringComparer.Ordinal).ThenBy(e => e.Kind).ToValueList(),
+                Rules = _rules.Values.Where(r => used.Contains(r.Id)).OrderBy(r => r.Id, StringComparer.Ordinal).ToValueList(),
+                Notes = _notes.ToValueList(),
+            };
+        }
+
+        private DirectionPlan CompileDirection(EndpointInfo endpoint, Direction direction)
+        {
+            var policies = new List<PolicyRef>();
+            var ids = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var policy in index.PoliciesIn(endpoint.Namespace))
+            {
+                if (!policy.Applies(direction) || !policy.Selects(endpoint))
+                {
+                    continue;
+                }
+
+                policies.Add(policy.Ref);
+                foreach (var rule in policy.Rules(direction))
+                {
+                    foreach (var entry in CompileRule(policy, direction, rule, endpoint))
+                    {
+                        _rules.TryAdd(entry.Id, entry);
+                        ids.Add(entry.Id);
+                    }
+                }
+            }
+
+            if (policies.Count == 0)
+            {
+                return DirectionPlan.Open;
+            }
+
+            policies.Sort();
+            return new DirectionPlan(true, policies.ToValueList(), ids.ToValueList());
+        }
+
+        private IEnumerable<PlanRule> CompileRule(CompiledPolicy policy, Direction direction, CompiledRule rule, EndpointInfo endpoint)
+        {
+            var baseId = PolicyId(policy.Ref) + "-" + (direction == Direction.Ingress ? "i" : "e") + rule.Index.ToString(CultureInfo.InvariantCulture);
+            var source = new RuleRef(policy.Ref, rule.Index);
+            var peers = Peers(policy, direction, rule);
+            if (rule.AllPorts)
+            {
+                yield return Entry(baseId, source, direction, peers, PortSet.All);
+                yield break;
+            }
+
+            var numeric = rule.Ports.Where(p => p.Name is null).Select(p => new PortRange(p.Protocol, p.First == 0 ? 0 : p.First, p.First == 0 ? 65535 : p.Last)).ToList();
+            if (direction == Direction.Ingress)
+            {
+                // Named ports resolve on the endpoint itself.
+                var resolved = rule.Ports.Where(p => p.Name is not null)
+                    .Select(p => (Spec: p, Port: endpoint.ResolveNamedPort(p.Name!, p.Protocol)))
+                    .Where(p => p.Port > 0)
+                    .Select(p => new PortRange(p.Spec.Protocol, p.Port, p.Port))
+                    .ToList();
+                if (numeric.Count + resolved.Count == 0)
+                {
+                    yield break;
+                }
+
+                var ports = PortSet.Create(numeric.Concat(resolved));
+                var id = rule.HasNamedPorts ? baseId + "-" + PortSignature(ports) : baseId;
+                yield return Entry(id, source, direction, peers, ports);
+                yield break;
+            }
+
+            if (numeric.Count > 0)
+            {
+                yield return Entry(baseId, source, direction, peers, PortSet.Create(numeric));
+            }
+
+            if (rule.HasNamedPorts)
+            {
+                foreach (var entry in NamedEgress(policy, rule, baseId, source))
+                {
+                    yield return entry;
+                }
+            }
+        }
+
+        private static PlanRule Entry(string id, RuleRef source, Direction direction, AddressSet peers, PortSet ports) =>
+            new() { Id = id, Source = source, Direction = direction, Peers = peers, Ports = ports };
+
+        /// <summary>Egress named ports resolve on each destination: one entry per distinct resolution.</summary>
+        private List<PlanRule> NamedEgress(CompiledPolicy policy, CompiledRule rule, string baseId, RuleRef source)
+        {
+            if (_namedEgress.TryGetValue((policy.Index, rule.Index), out var cached))
+            {
+                return cached;
+            }
+
+            var (selectorBits, blocks) = PeerParts(policy, rule);
+            var groups = new SortedDictionary<string, (PortSet Ports, List<IPAddress> Hosts)>(StringComparer.Ordinal);
+            foreach (var destination in index.Endpoints)
+            {
+                if (!destination.IsWorkload || destination.Addresses.IsEmpty)
+                {
+                    continue;
+                }
+
+                var resolved = rule.Ports.Where(p => p.Name is not null)
+                    .Select(p => (Spec: p, Port: destination.ResolveNamedPort(p.Name!, p.Protocol)))
+                    .Where(p => p.Port > 0)
+                    .Select(p => new PortRange(p.Spec.Protocol, p.Port, p.Port))
+                    .ToList();
+                if (resolved.Count == 0)
+                {
+                    continue;
+                }
+
+                var bySelector = rule.AllPeers || SelectorIndex.Get(selectorBits, destination.Index);
+                var addresses = destination.Addresses.Where(a =>
+                {
+                    if (bySelector)
+                    {
+                        return true;
+                    }
+
+                    var value = IpMath.ToUInt128(a, out var v6);
+                    return blocks.Any(b => b.Contains(value, v6));
+                }).ToList();
+                if (addresses.Count == 0)
+                {
+                    continue;
+                }
+
+                var ports = PortSet.Create(resolved);
+                var signature = PortSignature(ports);
+                if (!groups.TryGetValue(signature, out var group))
+                {
+                    group = (ports, []);
+                    groups[signature] = group;
+                }
+
+                group.Hosts.AddRange(addresses);
+            }
+
+            var result = groups.Select(g => Entry(baseId + "-n" + g.Key, source, Direction.Egress, AddressSet.Create(g.Value.Hosts, []), g.Value.Ports)).ToList();
+            _namedEgress[(policy.Index, rule.Index)] = result;
+            return result;
+        }
+
+        private AddressSet Peers(CompiledPolicy policy, Direction direction, CompiledRule rule)
+        {
+            if (rule.AllPeers)
+            {
+                return AddressSet.All;
+            }
+
+            if (_peers.TryGetValue((policy.Index, direction, rule.Index), out var cached))
+            {
+                return cached;
+            }
+
+            var (selectorBits, blocks) = PeerParts(policy, rule);
+            var hosts = new List<IPAddress>();
+            foreach (var i in SelectorIndex.Members(selectorBits))
+            {
+                hosts.AddRange(_selectors[i].Addresses);
+            }
+
+            var set = AddressSet.Create(hosts, blocks.SelectMany(AddressRange.FromBlock));
+            _peers[(policy.Index, direction, rule.Index)] = set;
+            return set;
+        }
+
+        private (ulong[] Selectors, List<IPBlock> Blocks) PeerParts(CompiledPolicy policy, CompiledRule rule)
+        {
+            var bits = _selectors.NewBits();
+            var blocks = new List<IPBlock>();
+            foreach (var peer in rule.Peers)
+            {
+                if (peer.Block is not null)
+                {
+                    blocks.Add(peer.Block);
+                }
+                else
+                {
+                    SelectorIndex.Or(bits, _selectors.Select(peer.PodSelector, peer.NamespaceSelector, policy.Policy.Namespace));
+                }
+            }
+
+            return (bits, blocks);
+        }
+
+        private static string PortSignature(PortSet ports) =>
+            string.Join("-", ports.Ranges.Select(r => r.Protocol.ToKubernetesName().ToLowerInvariant() + r.First.ToString(CultureInfo.InvariantCulture) + (r.First == r.Last ? string.Empty : "x" + r.Last.ToString(CultureInfo.InvariantCulture))));
+    }
+}
