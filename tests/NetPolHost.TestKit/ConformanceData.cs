@@ -32,7 +32,16 @@ public static class ConformanceData
     private static readonly Lazy<IReadOnlyList<ConformanceCase>> s_cases = new(Load);
 
     /// <summary>The synthetic pod IPs of the model.</summary>
-    public static IReadOnlyDictionary<string, IPAddress> PodIPs { get; private set; } = new Dictionary<string, IPAddress>();
+    public static IReadOnlyDictionary<string, IPAddress> PodIPs
+    {
+        get
+        {
+            _ = s_cases.Value;
+            return s_podIPs;
+        }
+    }
+
+    private static IReadOnlyDictionary<string, IPAddress> s_podIPs = new Dictionary<string, IPAddress>();
 
     /// <summary>All cases.</summary>
     public static IReadOnlyList<ConformanceCase> Cases => s_cases.Value;
@@ -63,7 +72,7 @@ public static class ConformanceData
             ips[p.Name] = IPAddress.Parse(p.Value.GetString()!);
         }
 
-        PodIPs = ips;
+        s_podIPs = ips;
         var cases = new List<ConformanceCase>();
         foreach (var c in root.GetProperty("cases").EnumerateArray())
         {

@@ -1,13 +1,179 @@
 using System.CommandLine;
+using NetPolHost.Backends;
+using NetPolHost.Planning;
 
 namespace NetPolHost.Cli.Commands;
 
-/// <summary>The commands that change or read host firewall state: apply, status, remove, agent.</summary>
+/// <summary>The commands that change or read host firewall state: apply, status, remove.</summary>
 internal static class BackendCommands
 {
-    public static IEnumerable<Command> Create(CliIO io)
+    public static IEnumerable<Command> Create(CliIO io) => [Apply(io), Status(io), Remove(io)];
+
+    private static Option<string> BackendOption()
     {
-        _ = io;
-        return [];
+        var option = new Option<string>("--backend", "-b")
+        {
+            Description = "The host firewall: " + string.Join(", ", BackendRegistry.Names) + ".",
+            Required = true,
+        };
+        option.AcceptOnlyFromAmong(BackendRegistry.Names);
+        return option;
+    }
+
+    private static Option<string> TableOption() => new("--table") { Description = "nftables: the table the backend owns (default netpolhost)." };
+
+    private static Option<string> NetnsOption() => new("--netns") { Description = "Work inside this network namespace (a name under /run/netns, or a path)." };
+
+    private static BackendSettings Settings(ParseResult parse, Option<string> table, Option<string> netns) =>
+        new() { TableName = parse.GetValue(table), NetworkNamespace = parse.GetValue(netns) };
+
+    private static Command Apply(CliIO io)
+    {
+        var files = Common.Files();
+        var node = Common.Node(required: true);
+        var backend = BackendOption();
+        var dryRun = new Option<bool>("--dry-run") { Description = "Have the kernel check the change without committing it." };
+        var table = TableOption();
+        var netns = NetnsOption();
+        var command = new Command(
+            "apply",
+            "Make this host enforce the policies for a node, atomically; prints what changed. Needs root (CAP_NET_ADMIN).\n" +
+            "Exit code: 0 on success, 1 when the firewall refused the change (its message is printed; nothing changed), 2 bad input.\n\n" +
+            "Examples:\n" +
+            "  sudo netpolhost apply -f examples/sample --node node-1 --backend nftables\n" +
+            "  sudo netpolhost apply -f policies/ --node $(hostname) --backend nftables --dry-run")
+        {
+            files, node, backend, dryRun, table, netns,
+        };
+        command.SetAction(async (parse, token) =>
+        {
+            var snapshot = Common.LoadOrFail(parse.GetValue(files)!, io);
+            var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = parse.GetValue(node)! });
+            var firewall = BackendRegistry.Create(parse.GetValue(backend)!, Settings(parse, table, netns), forPlanOnly: false);
+            try
+            {
+                var result = await firewall.ApplyAsync(plan, new ApplyOptions { DryRun = parse.GetValue(dryRun) }, token).ConfigureAwait(false);
+                foreach (var note in plan.Notes)
+                {
+                    await io.Error.WriteLineAsync("note: " + note).ConfigureAwait(false);
+                }
+
+                foreach (var warning in result.Warnings)
+                {
+                    await io.Error.WriteLineAsync("warning: " + warning).ConfigureAwait(false);
+                }
+
+                if (!result.Changed)
+                {
+                    await io.Out.WriteLineAsync($"{firewall.Name}: already in effect, nothing changed").ConfigureAwait(false);
+                    return NetPolHostCli.Ok;
+                }
+
+                foreach (var change in result.Changes)
+                {
+                    await io.Out.WriteLineAsync(change).ConfigureAwait(false);
+                }
+
+                await io.Out.WriteLineAsync(
+                    $"{firewall.Name}: {(result.DryRun ? "dry run accepted (nothing committed)" : "applied")}: +{result.ObjectsAdded} -{result.ObjectsRemoved} objects, +{result.ElementsAdded} -{result.ElementsRemoved} elements in {result.Duration.TotalMilliseconds:F0} ms; {plan.Endpoints.Count} isolated endpoints, {plan.Rules.Count} rules").ConfigureAwait(false);
+                return NetPolHostCli.Ok;
+            }
+            finally
+            {
+                (firewall as IDisposable)?.Dispose();
+            }
+        });
+        return command;
+    }
+
+    private static Command Status(CliIO io)
+    {
+        var files = Common.Files(required: false);
+        var node = Common.Node(required: false);
+        var backend = BackendOption();
+        var table = TableOption();
+        var netns = NetnsOption();
+        var command = new Command(
+            "status",
+            "Show what the backend owns on this host and, given policies and a node, how it differs from them (drift).\n" +
+            "Exit code: 0 in sync (or nothing to compare), 1 drift found, 2 bad input.\n\n" +
+            "Examples:\n" +
+            "  sudo netpolhost status --backend nftables\n" +
+            "  sudo netpolhost status --backend nftables -f examples/sample --node node-1")
+        {
+            files, node, backend, table, netns,
+        };
+        command.SetAction(async (parse, token) =>
+        {
+            RulePlan? plan = null;
+            var paths = parse.GetValue(files) ?? [];
+            if (paths.Length > 0)
+            {
+                var nodeName = parse.GetValue(node) ?? throw new CliUsageException("--node is needed with -f to compare with the policies.");
+                plan = RulePlanCompiler.Compile(Common.LoadOrFail(paths, io), new RulePlanOptions { NodeName = nodeName });
+            }
+
+            var firewall = BackendRegistry.Create(parse.GetValue(backend)!, Settings(parse, table, netns), forPlanOnly: false);
+            try
+            {
+                var status = await firewall.GetStatusAsync(plan, token).ConfigureAwait(false);
+                await io.Out.WriteLineAsync(status.Present ? $"{firewall.Name}: present" : $"{firewall.Name}: nothing owned on this host").ConfigureAwait(false);
+                foreach (var line in status.OwnedObjects)
+                {
+                    await io.Out.WriteLineAsync("  " + line).ConfigureAwait(false);
+                }
+
+                foreach (var warning in status.Warnings)
+                {
+                    await io.Out.WriteLineAsync("warning: " + warning).ConfigureAwait(false);
+                }
+
+                if (plan is not null)
+                {
+                    await io.Out.WriteLineAsync(status.Drift.Count == 0 ? "in sync with the policies" : $"drift ({status.Drift.Count}):").ConfigureAwait(false);
+                    foreach (var line in status.Drift)
+                    {
+                        await io.Out.WriteLineAsync("  " + line).ConfigureAwait(false);
+                    }
+                }
+
+                return status.Drift.Count == 0 ? NetPolHostCli.Ok : NetPolHostCli.Denied;
+            }
+            finally
+            {
+                (firewall as IDisposable)?.Dispose();
+            }
+        });
+        return command;
+    }
+
+    private static Command Remove(CliIO io)
+    {
+        var backend = BackendOption();
+        var table = TableOption();
+        var netns = NetnsOption();
+        var command = new Command(
+            "remove",
+            "Delete everything the backend owns on this host, and nothing else.\n\n" +
+            "Example:\n" +
+            "  sudo netpolhost remove --backend nftables")
+        {
+            backend, table, netns,
+        };
+        command.SetAction(async (parse, token) =>
+        {
+            var firewall = BackendRegistry.Create(parse.GetValue(backend)!, Settings(parse, table, netns), forPlanOnly: false);
+            try
+            {
+                await firewall.RemoveAllAsync(token).ConfigureAwait(false);
+                await io.Out.WriteLineAsync($"{firewall.Name}: removed everything netpolhost owned").ConfigureAwait(false);
+                return NetPolHostCli.Ok;
+            }
+            finally
+            {
+                (firewall as IDisposable)?.Dispose();
+            }
+        });
+        return command;
     }
 }

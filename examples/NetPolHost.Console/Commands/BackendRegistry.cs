@@ -1,4 +1,5 @@
 using NetPolHost.Backends;
+using NetPolHost.Nftables;
 
 namespace NetPolHost.Cli.Commands;
 
@@ -7,12 +8,26 @@ internal static class BackendRegistry
 {
     public static readonly string[] Names = ["nftables", "firewalld", "windows-firewall", "wfp"];
 
-    /// <summary>Creates a backend; <paramref name="forPlanOnly"/> allows Windows backends on other systems (rendering only).</summary>
+    /// <summary>Creates a backend; <paramref name="forPlanOnly"/> allows backends of other systems (rendering only).</summary>
     public static IFirewallBackend Create(string name, BackendSettings settings, bool forPlanOnly)
     {
-        _ = settings;
-        _ = forPlanOnly;
-        throw new CliUsageException($"backend '{name}' is not available in this build.");
+        switch (name)
+        {
+            case "nftables":
+                if (!OperatingSystem.IsLinux())
+                {
+                    throw new CliUsageException("the nftables backend runs only on Linux.");
+                }
+
+                return new NftablesFirewallBackend(new NftablesOptions
+                {
+                    TableName = settings.TableName ?? "netpolhost",
+                    NetworkNamespace = settings.NetworkNamespace,
+                });
+            default:
+                _ = forPlanOnly;
+                throw new CliUsageException($"backend '{name}' is not available in this build.");
+        }
     }
 }
 

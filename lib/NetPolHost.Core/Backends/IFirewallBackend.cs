@@ -39,6 +39,9 @@ public sealed record ApplyOptions
 {
     /// <summary>Have the operating system check the change without committing it.</summary>
     public bool DryRun { get; init; }
+
+    /// <summary>Replace everything the backend owns instead of applying only the differences (repairs drift).</summary>
+    public bool Full { get; init; }
 }
 
 /// <summary>What an apply changed.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -29,7 +30,7 @@ internal static class JsonTreeReader
                     case JsonTokenType.StartObject:
                         if (stack.Count >= TreeLimits.MaxDepth)
                         {
-                            error(line, column, $"invalid JSON: nesting is deeper than {TreeLimits.MaxDepth} levels");
+                            error(line, column, $"invalid JSON: expected at most {TreeLimits.MaxDepth.ToString(CultureInfo.InvariantCulture)} levels of nesting, found more");
                             return documents;
                         }
 
@@ -38,7 +39,7 @@ internal static class JsonTreeReader
                     case JsonTokenType.StartArray:
                         if (stack.Count >= TreeLimits.MaxDepth)
                         {
-                            error(line, column, $"invalid JSON: nesting is deeper than {TreeLimits.MaxDepth} levels");
+                            error(line, column, $"invalid JSON: expected at most {TreeLimits.MaxDepth.ToString(CultureInfo.InvariantCulture)} levels of nesting, found more");
                             return documents;
                         }
 
@@ -76,14 +77,7 @@ internal static class JsonTreeReader
         {
             var line = (int)(ex.LineNumber ?? 0) + 1;
             var column = (int)(ex.BytePositionInLine ?? 0) + 1;
-            var message = ex.Message;
-            var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            if (cut > 0)
-            {
-                message = message[..cut].TrimEnd('.', ' ') + ".";
-            }
-
-            error(line, column, "invalid JSON: " + message);
+            error(line, column, "invalid JSON: " + CleanMessage(ex.Message));
         }
 
         return documents;
@@ -117,6 +111,69 @@ internal static class JsonTreeReader
                 mapping.Entries.Add(new(key, node));
             }
         }
+    }
+
+    /// <summary>Rewords the reader's message as "expected …, found …" where the reason is known.</summary>
+    internal static string CleanMessage(string message)
+    {
+        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (cut > 0)
+        {
+            message = message[..cut];
+        }
+
+        message = string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var quoted = message.StartsWith('\'') && message.IndexOf("' is ", 1, StringComparison.Ordinal) is var end and > 0 ? message[..(end + 1)] : null;
+        if (message.Contains("trailing comma", StringComparison.Ordinal))
+        {
+            return message.Contains("JSON array", StringComparison.Ordinal)
+                ? "expected another value after ',', found ']' (JSON does not allow a trailing comma)"
+                : "expected another field after ',', found '}' (JSON does not allow a trailing comma)";
+        }
+
+        if (message.StartsWith("Expected depth to be zero", StringComparison.Ordinal))
+        {
+            return "expected '}' or ']' to close every object and list, found the end of the text";
+        }
+
+        if (message.Contains("reached end of data", StringComparison.Ordinal) && message.Contains("end of string", StringComparison.Ordinal))
+        {
+            return "expected the closing '\"' of a string, found the end of the text";
+        }
+
+        if (quoted is not null)
+        {
+            if (message.Contains("is invalid after a value", StringComparison.Ordinal))
+            {
+                return $"expected ',', '}}' or ']' after a value, found {quoted}";
+            }
+
+            if (message.Contains("is an invalid start of a value", StringComparison.Ordinal))
+            {
+                return $"expected a value, found {quoted}";
+            }
+
+            if (message.Contains("is invalid after a property name", StringComparison.Ordinal))
+            {
+                return $"expected ':' after a field name, found {quoted}";
+            }
+
+            if (message.Contains("is an invalid start of a property name", StringComparison.Ordinal))
+            {
+                return $"expected a field name in double quotes, found {quoted}";
+            }
+
+            var literal = message.IndexOf("Expected the literal ", StringComparison.Ordinal);
+            if (message.Contains("is an invalid JSON literal", StringComparison.Ordinal) && literal > 0)
+            {
+                return $"expected {message[(literal + 21)..].TrimEnd('.')}, found {quoted}";
+            }
+        }
+
+        message = message.Replace(" Change the reader options.", string.Empty, StringComparison.Ordinal).TrimEnd('.', ' ');
+        return message.Length > 1 && char.IsUpper(message[0]) && char.IsLower(message[1])
+            ? char.ToLowerInvariant(message[0]) + message[1..]
+            : message;
     }
 
     private sealed class Frame(TreeNode node)

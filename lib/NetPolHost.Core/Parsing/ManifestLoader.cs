@@ -87,7 +87,7 @@ public sealed class ManifestLoader
             }
             else
             {
-                session.Error(path, 0, 0, string.Empty, "no such file or directory");
+                session.Error(path, 0, 0, string.Empty, "expected a file or a directory, found nothing at this path");
             }
         }
 
@@ -224,32 +224,35 @@ public sealed class ManifestLoader
     {
         var firstChar = text.AsSpan().TrimStart();
         var looksJson = firstChar.Length > 0 && (firstChar[0] == '{' || firstChar[0] == '[');
-        List<YamlTreeReader.Document> documents;
         void OnError(int line, int column, string message) => session.Error(file, line, column, string.Empty, message);
         if (looksJson && (file.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || LooksLikeWholeJson(text)))
         {
-            documents = JsonTreeReader.Read(utf8 ?? Encoding.UTF8.GetBytes(text), OnError);
+            foreach (var document in JsonTreeReader.Read(utf8 ?? Encoding.UTF8.GetBytes(text), OnError))
+            {
+                ReadDocument(session, file, document);
+            }
         }
         else
         {
-            documents = YamlTreeReader.Read(text, OnError);
+            // Each document is bound as soon as it is read: a large file never holds all its trees at once.
+            YamlTreeReader.Read(text, document => ReadDocument(session, file, document), OnError);
         }
+    }
 
-        foreach (var document in documents)
+    private static void ReadDocument(Session session, string file, YamlTreeReader.Document document)
+    {
+        if (document.Root is null or ScalarNode { Kind: ScalarKind.Null })
         {
-            if (document.Root is null or ScalarNode { Kind: ScalarKind.Null })
-            {
-                continue;
-            }
-
-            if (document.Root is not MappingNode root)
-            {
-                session.Error(file, document.Root.Line, document.Root.Column, string.Empty, $"expected a Kubernetes object (a mapping with apiVersion and kind), found {document.Root.Describe()}");
-                continue;
-            }
-
-            ReadObject(session, file, root, null, null, string.Empty);
+            return;
         }
+
+        if (document.Root is not MappingNode root)
+        {
+            session.Error(file, document.Root.Line, document.Root.Column, string.Empty, $"expected a Kubernetes object (a mapping with apiVersion and kind), found {document.Root.Describe()}");
+            return;
+        }
+
+        ReadObject(session, file, root, null, null, string.Empty);
     }
 
     private static bool LooksLikeWholeJson(string text)

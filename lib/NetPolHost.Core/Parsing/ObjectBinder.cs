@@ -35,6 +35,11 @@ internal sealed class ObjectBinder
     private static readonly string[] s_hostPortFields = ["name", "port", "protocol"];
     private static readonly string[] s_operators = ["In", "NotIn", "Exists", "DoesNotExist"];
 
+    private const string OperatorList = "one of \"In\", \"NotIn\", \"Exists\", \"DoesNotExist\"";
+    private const string PolicyTypeList = "one of \"Ingress\", \"Egress\"";
+    private const string ProtocolList = "one of \"TCP\", \"UDP\", \"SCTP\"";
+    private const string CidrExample = "a CIDR such as 10.9.8.0/24 or 2001:db8::/64";
+
     private static readonly Dictionary<string, string> s_fieldHomes = new(StringComparer.Ordinal)
     {
         ["podSelector"] = "spec, or a from/to peer",
@@ -63,6 +68,14 @@ internal sealed class ObjectBinder
     private readonly List<(string Path, int Line, int Column, string Message)> _errors = [];
     private readonly List<(int Line, int Column, string Path, string Message)> _notes = [];
     private readonly Dictionary<string, (int Line, int Column)> _positions = new(StringComparer.Ordinal);
+
+    // Entries that could not be bound: the model holds a placeholder there (so later entries keep their index, and
+    // validation paths match the manifest), and validation errors at or inside them are not reported.
+    private readonly HashSet<string> _unbound = new(StringComparer.Ordinal);
+
+    // Label maps: their entries are independent, so an error on one label does not hide errors on another.
+    private readonly HashSet<string> _labelMaps = new(StringComparer.Ordinal);
+    private int? _bindErrorCount;
     private bool _strict;
 
     public IReadOnlyList<(string Path, int Line, int Column, string Message)> Errors => _errors;
@@ -108,20 +121,52 @@ internal sealed class ObjectBinder
 
     /// <summary>Whether the binder already reported an error at <paramref name="path"/>, inside it, or on a sibling
     /// field of the same entry (so a validation error there would only repeat it).</summary>
+    /// <remarks>Only errors of the binder count (validation errors never hide each other); an error on an enclosing
+    /// field counts too, since what is inside it could not be read.</remarks>
     public bool HasErrorNear(string path)
     {
         var cut = Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));
         var parent = cut <= 0 ? path : path[..cut];
-        foreach (var error in _errors)
+        var siblings = cut > 0 && !_labelMaps.Contains(parent);
+        var count = _bindErrorCount ?? _errors.Count;
+        for (var i = 0; i < count; i++)
         {
-            if (error.Path == path || error.Path.StartsWith(path + ".", StringComparison.Ordinal) || error.Path.StartsWith(path + "[", StringComparison.Ordinal)
-                || (cut > 0 && (error.Path.StartsWith(parent + ".", StringComparison.Ordinal) && !error.Path[(parent.Length + 1)..].Contains('.', StringComparison.Ordinal))))
+            var errorPath = _errors[i].Path;
+            if (errorPath == path || IsInside(errorPath, path) || IsInside(path, errorPath)
+                || (siblings && errorPath.StartsWith(parent + ".", StringComparison.Ordinal) && !errorPath[(parent.Length + 1)..].Contains('.', StringComparison.Ordinal)))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    private static bool IsInside(string path, string container) =>
+        container.Length > 0 && path.Length > container.Length && path.StartsWith(container, StringComparison.Ordinal) && path[container.Length] is '.' or '[';
+
+    private bool IsUnbound(string path)
+    {
+        if (_unbound.Count == 0)
+        {
+            return false;
+        }
+
+        while (true)
+        {
+            if (_unbound.Contains(path))
+            {
+                return true;
+            }
+
+            var cut = Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));
+            if (cut <= 0)
+            {
+                return false;
+            }
+
+            path = path[..cut];
+        }
     }
 
     // ---- Kinds ----------------------------------------------------------------------------------------------
@@ -218,7 +263,11 @@ internal sealed class ObjectBinder
                     var protocol = ProtocolField(portMap.Get("protocol"), portPath + ".protocol");
                     if (number is null)
                     {
-                        Error(portMap, portPath + ".containerPort", "expected a port number, found none");
+                        if (IsAbsent(portMap.Get("containerPort")))
+                        {
+                            Error(portMap, portPath + ".containerPort", "expected a port number, found none");
+                        }
+
                         continue;
                     }
 
@@ -335,6 +384,12 @@ internal sealed class ObjectBinder
                 var portPath = Index("spec.ports", p);
                 if (Map(portNodes[p], portPath) is not { } portMap)
                 {
+                    if (IsAbsent(portNodes[p]))
+                    {
+                        Error(portNodes[p], portPath, "expected a port entry (a mapping with name, port and protocol), found null");
+                    }
+
+                    ports.Add(Unbound(portPath, new ContainerPort(null, 0)));
                     continue;
                 }
 
@@ -344,7 +399,12 @@ internal sealed class ObjectBinder
                 var protocol = ProtocolField(portMap.Get("protocol"), portPath + ".protocol");
                 if (number is null)
                 {
-                    Error(portMap, portPath + ".port", "expected a port number, found none");
+                    if (IsAbsent(portMap.Get("port")))
+                    {
+                        Error(portMap, portPath + ".port", "expected a port number, found none");
+                    }
+
+                    ports.Add(Unbound(portPath, new ContainerPort(null, 0)));
                     continue;
                 }
 
@@ -444,6 +504,7 @@ internal sealed class ObjectBinder
 
             if (Map(ruleNode, rulePath) is not { } map)
             {
+                rules.Add(Unbound(rulePath, NetworkPolicyRule.AllowAll));
                 continue;
             }
 
@@ -452,10 +513,8 @@ internal sealed class ObjectBinder
             var portNodes = Seq(map.Get("ports"), rulePath + ".ports");
             for (var p = 0; p < portNodes.Count; p++)
             {
-                if (PolicyPort(portNodes[p], Index(rulePath + ".ports", p)) is { } port)
-                {
-                    ports.Add(port);
-                }
+                var portPath = Index(rulePath + ".ports", p);
+                ports.Add(PolicyPort(portNodes[p], portPath) ?? Unbound(portPath, new NetworkPolicyPort()));
             }
 
             var peers = new List<NetworkPolicyPeer>();
@@ -463,10 +522,8 @@ internal sealed class ObjectBinder
             var peerNodes = Seq(map.Get(peersField), peerPath);
             for (var p = 0; p < peerNodes.Count; p++)
             {
-                if (Peer(peerNodes[p], Index(peerPath, p)) is { } peer)
-                {
-                    peers.Add(peer);
-                }
+                var itemPath = Index(peerPath, p);
+                peers.Add(Peer(peerNodes[p], itemPath) ?? Unbound(itemPath, new NetworkPolicyPeer()));
             }
 
             rules.Add(new NetworkPolicyRule { Ports = ports.ToValueList(), Peers = peers.ToValueList() });
@@ -581,10 +638,8 @@ internal sealed class ObjectBinder
         var exceptNodes = Seq(map.Get("except"), path + ".except");
         for (var i = 0; i < exceptNodes.Count; i++)
         {
-            if (CidrField(exceptNodes[i], Index(path + ".except", i), required: true, map) is { } except)
-            {
-                excepts.Add(except);
-            }
+            var exceptPath = Index(path + ".except", i);
+            excepts.Add(CidrField(exceptNodes[i], exceptPath, required: true, map) ?? Unbound(exceptPath, default(Cidr)));
         }
 
         return cidr is null ? null : new IPBlock(cidr.Value, excepts.ToValueList());
@@ -592,12 +647,12 @@ internal sealed class ObjectBinder
 
     private Cidr? CidrField(TreeNode? node, string path, bool required, MappingNode parent)
     {
-        var text = String(node, path);
+        var text = String(node, path, CidrExample);
         if (text is null)
         {
             if (required && node is null or ScalarNode { Kind: ScalarKind.Null })
             {
-                Error(node ?? parent, path, "expected a CIDR such as 10.9.8.0/24 or 2001:db8::/64, found none");
+                Error(node ?? parent, path, $"expected {CidrExample}, found none");
             }
 
             return null;
@@ -608,11 +663,38 @@ internal sealed class ObjectBinder
             return cidr;
         }
 
-        var hint = IpMath.TryParseAddress(text, out var address)
-            ? $" (for the single address, write {address}/{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32)})"
-            : string.Empty;
-        Error(node!, path, $"expected a CIDR such as 10.9.8.0/24 or 2001:db8::/64, found {Quote(text)}{hint}");
+        Error(node!, path, $"expected {CidrExample}, found {Quote(text)}{CidrHint(text)}");
         return null;
+    }
+
+    /// <summary>Why a text is not a CIDR, when a common mistake explains it.</summary>
+    private static string CidrHint(string text)
+    {
+        if (IpMath.TryParseAddress(text, out var address))
+        {
+            return $" (for the single address, write {address}/{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32)})";
+        }
+
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var addressText = slash < 0 ? text : text[..slash];
+        if (!addressText.Contains(':', StringComparison.Ordinal) && addressText.Split('.') is { Length: 4 } octets
+            && octets.All(o => o.Length is > 0 and <= 3 && o.All(char.IsAsciiDigit))
+            && octets.Any(o => o.Length > 1 && o[0] == '0'))
+        {
+            return " (an IPv4 address must not have leading zeros in its numbers)";
+        }
+
+        if (slash > 0 && IpMath.TryParseAddress(addressText, out var network)
+            && int.TryParse(text.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var prefix))
+        {
+            var max = network.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32;
+            if (prefix > max)
+            {
+                return $" (the prefix length of an {(max == 32 ? "IPv4" : "IPv6")} block is at most {max.ToString(CultureInfo.InvariantCulture)})";
+            }
+        }
+
+        return string.Empty;
     }
 
     private LabelSelector? Selector(TreeNode? node, string path)
@@ -638,17 +720,23 @@ internal sealed class ObjectBinder
             var itemPath = Index(path + ".matchExpressions", i);
             if (Map(items[i], itemPath) is not { } item)
             {
+                if (IsAbsent(items[i]))
+                {
+                    Error(items[i], itemPath, "expected a requirement (a mapping with key, operator and values), found null");
+                }
+
+                requirements.Add(Unbound(itemPath, new LabelSelectorRequirement(string.Empty, SelectorOperator.Exists, default)));
                 continue;
             }
 
             CheckFields(item, itemPath, s_requirementFields);
             var key = String(item.Get("key"), itemPath + ".key");
-            if (key is null)
+            if (key is null && IsAbsent(item.Get("key")))
             {
                 Error(item, itemPath + ".key", "expected a label key, found none");
             }
 
-            var operatorText = String(item.Get("operator"), itemPath + ".operator");
+            var operatorText = String(item.Get("operator"), itemPath + ".operator", OperatorList);
             SelectorOperator? op = operatorText switch
             {
                 "In" => SelectorOperator.In,
@@ -657,13 +745,13 @@ internal sealed class ObjectBinder
                 "DoesNotExist" => SelectorOperator.DoesNotExist,
                 _ => null,
             };
-            if (op is null)
+            if (op is null && (operatorText is not null || IsAbsent(item.Get("operator"))))
             {
                 var found = operatorText is null ? "none" : Quote(operatorText);
                 var hint = operatorText is not null && s_operators.FirstOrDefault(o => o.Equals(operatorText, StringComparison.OrdinalIgnoreCase)) is { } fixedCase
                     ? $" (operators are case-sensitive: write {fixedCase})"
                     : string.Empty;
-                Error(item.Get("operator") ?? item, itemPath + ".operator", $"expected one of \"In\", \"NotIn\", \"Exists\", \"DoesNotExist\", found {found}{hint}");
+                Error(item.Get("operator") ?? item, itemPath + ".operator", $"expected {OperatorList}, found {found}{hint}");
             }
 
             var values = new List<string>();
@@ -676,10 +764,9 @@ internal sealed class ObjectBinder
                 }
             }
 
-            if (key is not null && op is not null)
-            {
-                requirements.Add(new LabelSelectorRequirement(key, op.Value, values.ToValueList()));
-            }
+            // A requirement that could not be read keeps its place, so the entries after it keep their paths; its operator
+            // is chosen to agree with its values, so validation adds nothing to the error already reported.
+            requirements.Add(new LabelSelectorRequirement(key ?? string.Empty, op ?? (values.Count > 0 ? SelectorOperator.In : SelectorOperator.Exists), values.ToValueList()));
         }
 
         return new LabelSelector { MatchLabels = matchLabels, MatchExpressions = requirements.ToValueList() };
@@ -707,13 +794,13 @@ internal sealed class ObjectBinder
         for (var i = 0; i < items.Count; i++)
         {
             var itemPath = Index(path, i);
-            var text = String(items[i], itemPath);
+            var text = String(items[i], itemPath, PolicyTypeList);
             switch (text)
             {
                 case null:
                     if (items[i] is ScalarNode { Kind: ScalarKind.Null })
                     {
-                        Error(items[i], itemPath, "expected one of \"Ingress\", \"Egress\", found null");
+                        Error(items[i], itemPath, $"expected {PolicyTypeList}, found null");
                     }
 
                     break;
@@ -727,7 +814,7 @@ internal sealed class ObjectBinder
                     var hint = text.Equals("ingress", StringComparison.OrdinalIgnoreCase) || text.Equals("egress", StringComparison.OrdinalIgnoreCase)
                         ? " (values are case-sensitive)"
                         : string.Empty;
-                    Error(items[i], itemPath, $"expected one of \"Ingress\", \"Egress\", found {Quote(text)}{hint}");
+                    Error(items[i], itemPath, $"expected {PolicyTypeList}, found {Quote(text)}{hint}");
                     break;
             }
         }
@@ -742,7 +829,7 @@ internal sealed class ObjectBinder
 
     private Protocol ProtocolField(TreeNode? node, string path)
     {
-        var text = String(node, path);
+        var text = String(node, path, ProtocolList);
         if (text is null)
         {
             return Protocol.Tcp;
@@ -754,7 +841,7 @@ internal sealed class ObjectBinder
         }
 
         var hint = ProtocolNames.TryParseIgnoreCase(text, out var fixedCase) ? $" (protocols are case-sensitive: write {fixedCase.ToKubernetesName()})" : string.Empty;
-        Error(node!, path, $"expected one of \"TCP\", \"UDP\", \"SCTP\", found {Quote(text)}{hint}");
+        Error(node!, path, $"expected {ProtocolList}, found {Quote(text)}{hint}");
         return Protocol.Tcp;
     }
 
@@ -792,10 +879,17 @@ internal sealed class ObjectBinder
             return LabelMap.Empty;
         }
 
+        _labelMaps.Add(path);
         var pairs = new List<KeyValuePair<string, string>>(map.Entries.Count);
         foreach (var (key, value) in map.Entries)
         {
             var itemPath = path + "." + key.Value;
+            if (!validateOnly && Validation.Rules.LabelKey(key.Value) is { } keyProblem)
+            {
+                // Reported here, at the key itself; the validator's report of it (same path) is then left out.
+                Error(key, itemPath, keyProblem);
+            }
+
             if (LabelString(value, itemPath) is { } text)
             {
                 pairs.Add(new(key.Value, text));
@@ -880,7 +974,11 @@ internal sealed class ObjectBinder
         }
     }
 
-    private string? String(TreeNode? node, string path)
+    /// <param name="node">The node, or <see langword="null"/> when absent.</param>
+    /// <param name="path">The field path.</param>
+    /// <param name="expected">For fields with a fixed set of values: what the message says is expected (no hint to
+    /// quote the value, which would not make it valid).</param>
+    private string? String(TreeNode? node, string path, string? expected = null)
     {
         if (node is null)
         {
@@ -894,13 +992,23 @@ internal sealed class ObjectBinder
                 return scalar.Value;
             case ScalarNode { Kind: ScalarKind.Null }:
                 return null;
-            case ScalarNode scalar:
+            case ScalarNode scalar when expected is null:
                 Error(node, path, $"expected a string, found {scalar.Describe()} (quote it: {Quote(scalar.Value)})");
                 return null;
             default:
-                Error(node, path, $"expected a string, found {node.Describe()}");
+                Error(node, path, $"expected {expected ?? "a string"}, found {node.Describe()}");
                 return null;
         }
+    }
+
+    /// <summary>Whether a field is absent or null (so "found none" is the right thing to say about it).</summary>
+    private static bool IsAbsent(TreeNode? node) => node is null or ScalarNode { Kind: ScalarKind.Null };
+
+    /// <summary>Records that the entry at <paramref name="path"/> could not be bound and returns its placeholder.</summary>
+    private T Unbound<T>(string path, T placeholder)
+    {
+        _unbound.Add(path);
+        return placeholder;
     }
 
     private long? Int(TreeNode? node, string path)
@@ -940,6 +1048,9 @@ internal sealed class ObjectBinder
                 return null;
             case ScalarNode { Kind: ScalarKind.Bool } scalar:
                 return scalar.Value is "y" or "Y" or "yes" or "Yes" or "YES" or "true" or "True" or "TRUE" or "on" or "On" or "ON";
+            case ScalarNode { Kind: ScalarKind.String, Value: "true" or "false" } scalar:
+                Error(node, path, $"expected true or false, found {scalar.Describe()} (remove the quotes)");
+                return null;
             default:
                 Error(node, path, $"expected true or false, found {node.Describe()}");
                 return null;
@@ -967,8 +1078,9 @@ internal sealed class ObjectBinder
 
     private void CheckFields(MappingNode map, string path, string[] known)
     {
-        foreach (var (key, _) in map.Entries)
+        for (var i = 0; i < map.Entries.Count; i++)
         {
+            var key = map.Entries[i].Key;
             if (Array.IndexOf(known, key.Value) >= 0)
             {
                 continue;
@@ -976,52 +1088,76 @@ internal sealed class ObjectBinder
 
             var fieldPath = Join(path, key.Value);
             var message = $"unknown field {Quote(key.Value)}; expected one of: {string.Join(", ", known)}";
+
+            // A field NetPolHost knows elsewhere is most likely indented wrongly; a near miss of a field that belongs
+            // here is most likely a typo.
+            // "podSelector:" with nothing after it, and the selector's lines at the same indentation instead of below.
+            var emptyAbove = i > 0 && map.Entries[i - 1] is { Value: ScalarNode { Kind: ScalarKind.Null } } previous
+                && Array.IndexOf(known, previous.Key.Value) >= 0 && previous.Key.Line < key.Line
+                ? Quote(previous.Key.Value)
+                : null;
             var close = known.Where(k => Distance(k, key.Value) <= Math.Max(1, k.Length / 4)).OrderBy(k => Distance(k, key.Value)).FirstOrDefault();
-            if (close is not null)
+            if (s_fieldHomes.TryGetValue(key.Value, out var home))
+            {
+                message += emptyAbove is null
+                    ? $"; {key.Value} belongs in {home}: check the indentation"
+                    : $"; {key.Value} belongs in {home}: indent it further than {emptyAbove} just above, which has no value";
+            }
+            else if (emptyAbove is not null)
+            {
+                message += $"; {emptyAbove} just above has no value: if this line belongs to it, indent it further";
+            }
+            else if (close is not null)
             {
                 message += $" (did you mean {Quote(close)}?)";
-            }
-            else if (s_fieldHomes.TryGetValue(key.Value, out var home))
-            {
-                message += $"; {key.Value} belongs in {home}: check the indentation";
             }
 
             Error(key, fieldPath, message);
         }
     }
 
+    /// <summary>The edit distance between two field names, ignoring case; swapping two neighbouring letters
+    /// ("lables") counts as one edit.</summary>
     private static int Distance(string a, string b)
     {
-        if (Math.Abs(a.Length - b.Length) > 3)
+        if (Math.Abs(a.Length - b.Length) > 3 || a.Length > 64 || b.Length > 64)
         {
             return int.MaxValue;
         }
 
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
         for (var j = 0; j <= b.Length; j++)
         {
-            previous[j] = j;
+            d[0, j] = j;
         }
 
         for (var i = 1; i <= a.Length; i++)
         {
-            current[0] = i;
             for (var j = 1; j <= b.Length; j++)
             {
-                var cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                var cost = Same(a[i - 1], b[j - 1]) ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && Same(a[i - 1], b[j - 2]) && Same(a[i - 2], b[j - 1]))
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
             }
-
-            (previous, current) = (current, previous);
         }
 
-        return previous[b.Length];
+        return d[a.Length, b.Length];
+
+        static bool Same(char x, char y) => char.ToLowerInvariant(x) == char.ToLowerInvariant(y);
     }
 
     private void AddValidationError(ValidationError error)
     {
-        if (HasErrorNear(error.Path))
+        _bindErrorCount ??= _errors.Count;
+        if (IsUnbound(error.Path) || HasErrorNear(error.Path))
         {
             return;
         }

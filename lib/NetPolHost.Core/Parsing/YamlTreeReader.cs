@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -8,7 +9,8 @@ namespace NetPolHost.Parsing;
 /// <remarks>
 /// Plain scalars resolve with YAML 1.1 rules as the Kubernetes YAML reader does (<c>yes</c>, <c>on</c> are booleans,
 /// <c>80</c> is an integer). Aliases share the anchored node; their expanded size is counted and limited. Nesting is
-/// limited. Errors stop the reading of the stream; documents read before are kept.
+/// limited. Errors stop the reading of the stream; documents read before are kept. Each document is handed over as
+/// soon as it ends, so a file of many documents never holds more than one tree.
 /// </remarks>
 internal static class YamlTreeReader
 {
@@ -17,15 +19,22 @@ internal static class YamlTreeReader
     public static List<Document> Read(string text, Action<int, int, string> error)
     {
         var documents = new List<Document>();
+        Read(text, documents.Add, error);
+        return documents;
+    }
+
+    public static void Read(string text, Action<Document> document, Action<int, int, string> error)
+    {
         var parser = new Parser(new StringReader(text));
         var stack = new Stack<Frame>();
         var anchors = new Dictionary<string, (TreeNode Node, long Size)>(StringComparer.Ordinal);
         TreeNode? root = null;
         long aliasExpansion = 0;
         var documentLine = 1;
+        ExceptionDispatchInfo? callbackFailure = null;
         try
         {
-            while (parser.MoveNext())
+            while (callbackFailure is null && parser.MoveNext())
             {
                 var current = parser.Current!;
                 switch (current)
@@ -37,7 +46,18 @@ internal static class YamlTreeReader
                         documentLine = (int)start.Start.Line;
                         break;
                     case DocumentEnd:
-                        documents.Add(new Document(root, documentLine));
+                        var done = root;
+                        root = null;
+                        try
+                        {
+                            document(new Document(done, documentLine));
+                        }
+                        catch (Exception ex)
+                        {
+                            // Not a YAML problem: let it reach the caller as it is.
+                            callbackFailure = ExceptionDispatchInfo.Capture(ex);
+                        }
+
                         break;
                     case Scalar scalar:
                         Add(new ScalarNode(scalar.Value, Resolve(scalar), (int)scalar.Start.Line, (int)scalar.Start.Column), scalar, 1);
@@ -61,7 +81,7 @@ internal static class YamlTreeReader
                     case AnchorAlias alias:
                         if (!anchors.TryGetValue(alias.Value.Value, out var target))
                         {
-                            throw new YamlException(alias.Start, alias.End, $"the alias *{alias.Value.Value} refers to no anchor defined before it");
+                            throw new YamlException(alias.Start, alias.End, $"expected an anchor &{alias.Value.Value} before the alias *{alias.Value.Value}, found none");
                         }
 
                         aliasExpansion += target.Size;
@@ -70,7 +90,7 @@ internal static class YamlTreeReader
                             throw new YamlException(
                                 alias.Start,
                                 alias.End,
-                                $"YAML aliases expand this document to more than {TreeLimits.MaxAliasExpansion.ToString("N0", CultureInfo.InvariantCulture)} nodes; refusing to expand it (a \"billion laughs\" document?)");
+                                $"expected aliases to expand the document to at most {TreeLimits.MaxAliasExpansion.ToString("N0", CultureInfo.InvariantCulture)} nodes, found more (a \"billion laughs\" document?); not expanding it");
                         }
 
                         AddNode(target.Node, alias.Start, target.Size);
@@ -82,20 +102,28 @@ internal static class YamlTreeReader
         {
             var line = ex.Start.Line > 0 ? (int)ex.Start.Line : 1;
             var column = ex.Start.Column > 0 ? (int)ex.Start.Column : 1;
-            error(line, column, "invalid YAML: " + CleanMessage(ex));
+            if (ex.Message.Contains(" tab", StringComparison.Ordinal) && FindIndentationTab(text, line) is { } tab)
+            {
+                // The parser reports tabs at the start of the enclosing mapping or scalar; point at the tab itself.
+                error(tab.Line, tab.Column, "invalid YAML: expected spaces for indentation, found a tab (YAML does not allow tabs there)");
+            }
+            else
+            {
+                error(line, column, "invalid YAML: " + CleanMessage(ex));
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             error(1, 1, "invalid YAML: the parser failed (" + ex.GetType().Name + ": " + ex.Message + ")");
         }
 
-        return documents;
+        callbackFailure?.Throw();
 
         void Push(TreeNode node, NodeEvent nodeEvent)
         {
             if (stack.Count >= TreeLimits.MaxDepth)
             {
-                throw new YamlException(nodeEvent.Start, nodeEvent.End, $"nesting is deeper than {TreeLimits.MaxDepth} levels");
+                throw new YamlException(nodeEvent.Start, nodeEvent.End, $"expected at most {TreeLimits.MaxDepth.ToString(CultureInfo.InvariantCulture)} levels of nesting, found more");
             }
 
             stack.Push(new Frame(node, nodeEvent));
@@ -129,7 +157,7 @@ internal static class YamlTreeReader
                 case MappingNode mapping when parent.PendingKey is null:
                     if (node is not ScalarNode key)
                     {
-                        throw new YamlException(start, start, "a mapping key must be a plain value, not " + node.Describe());
+                        throw new YamlException(start, start, "expected a plain value as mapping key, found " + node.Describe());
                     }
 
                     parent.PendingKey = key;
@@ -164,8 +192,10 @@ internal static class YamlTreeReader
             message = message[(marker + 3)..];
         }
 
-        message = message.Trim();
-        if (message.Length > 0)
+        message = message.Trim().TrimEnd('.');
+
+        // The parser's sentences start with a capital ("While parsing…"); ours and names ("YAML") are kept as they are.
+        if (message.Length > 1 && char.IsUpper(message[0]) && char.IsLower(message[1]))
         {
             message = char.ToLowerInvariant(message[0]) + message[1..];
         }
@@ -179,6 +209,37 @@ internal static class YamlTreeReader
         }
 
         return message;
+    }
+
+    /// <summary>The first tab in the indentation of a line at or after <paramref name="fromLine"/>.</summary>
+    private static (int Line, int Column)? FindIndentationTab(string text, int fromLine)
+    {
+        var line = 1;
+        var lineStart = 0;
+        while (lineStart <= text.Length)
+        {
+            var lineEnd = text.IndexOf('\n', lineStart);
+            if (lineEnd < 0)
+            {
+                lineEnd = text.Length;
+            }
+
+            if (line >= fromLine)
+            {
+                for (var i = lineStart; i < lineEnd && text[i] is ' ' or '\t'; i++)
+                {
+                    if (text[i] == '\t')
+                    {
+                        return (line, i - lineStart + 1);
+                    }
+                }
+            }
+
+            line++;
+            lineStart = lineEnd + 1;
+        }
+
+        return null;
     }
 
     private static ScalarKind Resolve(Scalar scalar)

@@ -130,7 +130,7 @@ public static class PolicyValidator
         {
             if (Rules.LabelKey(key) is { } keyProblem)
             {
-                errors.Add(new(path, keyProblem));
+                errors.Add(new(path + "." + key, keyProblem));
             }
 
             if (Rules.LabelValue(value) is { } valueProblem)

@@ -131,7 +131,8 @@ internal static partial class Rules
             problems.Add("it may contain only lower-case letters a-z, digits and '-'");
         }
 
-        if (!value.Any(c => c is >= 'a' and <= 'z'))
+        // Upper-case letters are already reported above: "HTTP" lacks a lower-case letter, but not a letter.
+        if (!value.Any(char.IsAsciiLetter))
         {
             problems.Add(value.Length > 0 && value.All(char.IsAsciiDigit)
                 ? "it must contain at least one letter (for a port number, write it without quotes)"

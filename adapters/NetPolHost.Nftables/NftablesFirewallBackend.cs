@@ -1,0 +1,424 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NetPolHost.Backends;
+using NetPolHost.Nftables.Interop;
+using NetPolHost.Nftables.Rendering;
+using NetPolHost.Nftables.Runtime;
+using NetPolHost.Planning;
+
+namespace NetPolHost.Nftables;
+
+/// <summary>Enforces rule plans with nftables: one <c>inet</c> table owned by the backend, changed atomically.</summary>
+/// <remarks>
+/// The first apply (and any apply after a failure or <see cref="ApplyOptions"/> asking for it) replaces the table in one
+/// transaction. Later applies send only the element-level differences from the state the backend applied last, also in
+/// one transaction; if the kernel rejects them (someone changed the table), the backend replaces the whole table in one
+/// transaction instead. The kernel is read back only by <see cref="GetStatusAsync"/>, to report drift. Nothing outside
+/// the table is touched; <see cref="RemoveAllAsync"/> deletes the table. Calls are serialised.
+/// </remarks>
+public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposable
+{
+    private readonly NftablesOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Func<INftRunner>? _runnerFactory;
+    private INftRunner? _runner;
+    private IConntrack? _conntrack;
+    private bool _conntrackResolved;
+    private NftState? _applied;
+    private RulePlan? _appliedPlan;
+    private IReadOnlyList<string>? _coexistence;
+
+    /// <summary>Creates the backend.</summary>
+    /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
+    /// <param name="logger">A logger, or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">The table name is not valid.</exception>
+    public NftablesFirewallBackend(NftablesOptions? options = null, ILogger<NftablesFirewallBackend>? logger = null)
+        : this(options ?? new NftablesOptions(), null, null, logger)
+    {
+    }
+
+    internal NftablesFirewallBackend(NftablesOptions options, Func<INftRunner>? runnerFactory, IConntrack? conntrack, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!NftNames.IsValidTableName(options.TableName))
+        {
+            throw new ArgumentException($"Table name '{NftNames.Comment(options.TableName)}' is not valid: a letter, then letters, digits or '_', at most 32 characters.", nameof(options));
+        }
+
+        _options = options;
+        _runnerFactory = runnerFactory;
+        _logger = logger ?? NullLogger.Instance;
+        if (conntrack is not null)
+        {
+            _conntrack = conntrack;
+            _conntrackResolved = true;
+        }
+    }
+
+    /// <inheritdoc/>
+    public string Name => "nftables";
+
+    /// <summary>The table the backend owns.</summary>
+    public string TableName => _options.TableName;
+
+    /// <inheritdoc/>
+    public BackendCapabilities Capabilities =>
+        BackendCapabilities.IPv4 | BackendCapabilities.IPv6 | BackendCapabilities.Sctp | BackendCapabilities.PortRanges
+        | BackendCapabilities.PodTraffic | BackendCapabilities.HostTraffic | BackendCapabilities.AtomicApply | BackendCapabilities.Incremental;
+
+    /// <summary>Which transport is in use ("libnftables" or "nft"), once the backend has been used.</summary>
+    public string? Transport => _runner?.Kind;
+
+    /// <inheritdoc/>
+    public string RenderNative(RulePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return NftPlanRenderer.Render(plan, _options.TableName).FullScript();
+    }
+
+    /// <summary>The script an apply of <paramref name="plan"/> would send now: the element-level changes from the last
+    /// applied state, or the full replacement when nothing was applied yet.</summary>
+    /// <param name="plan">The plan.</param>
+    /// <returns>The nft commands.</returns>
+    public string RenderChanges(RulePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var desired = NftPlanRenderer.Render(plan, _options.TableName);
+        return (_applied is null ? NftDiff.Full(desired) : NftDiff.Between(_applied, desired)).Script;
+    }
+
+    /// <inheritdoc/>
+    public async Task<ApplyResult> ApplyAsync(RulePlan plan, ApplyOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        options ??= new ApplyOptions();
+        var desired = NftPlanRenderer.Render(plan, _options.TableName);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var runner = Runner();
+            var stopwatch = Stopwatch.StartNew();
+            var full = _applied is null || options.Full;
+            NftDiff diff;
+            IReadOnlyList<string>? kernelChanges = null;
+            if (_applied is null && !options.Full)
+            {
+                // A new process: compare with what the kernel holds, so an unchanged plan changes nothing.
+                var listing = runner.ListJson($"list table inet {_options.TableName}");
+                if (listing.Success)
+                {
+                    var drift = NftKernelState.Parse(listing.Output).DriftFrom(desired);
+                    if (drift.Count == 0)
+                    {
+                        if (!options.DryRun)
+                        {
+                            _applied = desired;
+                            _appliedPlan = plan;
+                        }
+
+                        return new ApplyResult { Changed = false, DryRun = options.DryRun, Duration = stopwatch.Elapsed, Warnings = Coexistence(runner) };
+                    }
+
+                    kernelChanges = ["table inet " + _options.TableName + " replaced whole; it differed in:", .. drift.Select(d => "  " + d)];
+                }
+            }
+
+            if (full)
+            {
+                diff = NftDiff.Full(desired);
+            }
+            else
+            {
+                try
+                {
+                    diff = NftDiff.Between(_applied!, desired);
+                }
+                catch (InvalidOperationException)
+                {
+                    full = true;
+                    diff = NftDiff.Full(desired);
+                }
+            }
+
+            if (diff.IsEmpty)
+            {
+                return new ApplyResult { Changed = false, DryRun = options.DryRun, Duration = stopwatch.Elapsed, Warnings = Coexistence(runner) };
+            }
+
+            var result = runner.Run(diff.Script, options.DryRun);
+            var repaired = false;
+            if (!result.Success && !full)
+            {
+                // The table is not what we applied last (flushed or edited): replace it whole, still atomically.
+                Log.IncrementalRejected(_logger, _options.TableName, FirstLine(result.Error));
+                diff = NftDiff.Full(desired);
+                full = true;
+                repaired = true;
+                result = runner.Run(diff.Script, options.DryRun);
+            }
+
+            if (!result.Success)
+            {
+                throw new BackendApplyException(Name, $"nft rejected the {(full ? "full" : "incremental")} transaction; the previous state is unchanged. nft said: {result.Error.Trim()}");
+            }
+
+            var warnings = new List<string>(Coexistence(runner));
+            if (!options.DryRun)
+            {
+                var previousPlan = _appliedPlan;
+                _applied = desired;
+                _appliedPlan = plan;
+                if (_options.DeleteConntrackEntriesOfDeniedFlows && previousPlan is not null)
+                {
+                    warnings.AddRange(DeleteDeniedConnections(plan));
+                }
+            }
+
+            stopwatch.Stop();
+            Log.Applied(_logger, _options.TableName, full ? "full" : "incremental", diff.ObjectsAdded, diff.ObjectsRemoved, diff.ElementsAdded, diff.ElementsRemoved, stopwatch.Elapsed.TotalMilliseconds);
+            var changes = kernelChanges
+                ?? (repaired ? diff.Changes.Prepend("! the table differed from the last applied state: replaced it whole").ToList() : diff.Changes);
+            return new ApplyResult
+            {
+                Changed = true,
+                DryRun = options.DryRun,
+                ObjectsAdded = diff.ObjectsAdded,
+                ObjectsRemoved = diff.ObjectsRemoved,
+                ElementsAdded = diff.ElementsAdded,
+                ElementsRemoved = diff.ElementsRemoved,
+                Changes = changes,
+                Duration = stopwatch.Elapsed,
+                Warnings = warnings,
+            };
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task RemoveAllAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var runner = Runner();
+            if (runner.ListJson($"list table inet {_options.TableName}").Success)
+            {
+                var result = runner.Run($"delete table inet {_options.TableName}\n");
+                if (!result.Success)
+                {
+                    throw new BackendApplyException(Name, "could not delete table inet " + _options.TableName + ": " + result.Error.Trim());
+                }
+            }
+
+            _applied = null;
+            _appliedPlan = null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<BackendStatus> GetStatusAsync(RulePlan? desired = null, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var runner = Runner();
+            var listing = runner.ListJson($"list table inet {_options.TableName}");
+            var warnings = Coexistence(runner);
+            var target = desired is not null ? NftPlanRenderer.Render(desired, _options.TableName) : _applied;
+            if (!listing.Success)
+            {
+                return new BackendStatus
+                {
+                    Present = false,
+                    Drift = target is null ? [] : [$"table inet {_options.TableName} is missing"],
+                    Warnings = warnings,
+                };
+            }
+
+            var kernel = NftKernelState.Parse(listing.Output);
+            var owned = new List<string> { $"table inet {_options.TableName} (via {runner.Kind})" };
+            owned.AddRange(kernel.ChainRuleComments.OrderBy(c => c.Key, StringComparer.Ordinal)
+                .Select(c => $"chain {c.Key}{(kernel.ChainHooks[c.Key] is { } hook ? " (hook " + hook + ")" : string.Empty)}: {c.Value.Count.ToString(CultureInfo.InvariantCulture)} rules"));
+            owned.AddRange(kernel.Sets.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"set {s.Key}: {s.Value.Count.ToString(CultureInfo.InvariantCulture)} elements"));
+            return new BackendStatus
+            {
+                Present = true,
+                OwnedObjects = owned,
+                Drift = target is null ? [] : kernel.DriftFrom(target),
+                Warnings = warnings,
+            };
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Releases the libnftables context.</summary>
+    public void Dispose()
+    {
+        _runner?.Dispose();
+        _runner = null;
+        _gate.Dispose();
+    }
+
+    private INftRunner Runner()
+    {
+        if (_runner is not null)
+        {
+            return _runner;
+        }
+
+        var runner = _runnerFactory?.Invoke() ?? CreateRunner();
+        var probe = runner.ListJson("list tables");
+        if (!probe.Success)
+        {
+            runner.Dispose();
+            var error = probe.Error.Trim();
+            throw new BackendUnavailableException(
+                Name,
+                error.Contains("Operation not permitted", StringComparison.OrdinalIgnoreCase) || error.Contains("Permission denied", StringComparison.OrdinalIgnoreCase)
+                    ? "nftables needs root or CAP_NET_ADMIN; run as root (or grant CAP_NET_ADMIN) and try again."
+                    : "nft cannot list tables: " + error);
+        }
+
+        _runner = runner;
+        return runner;
+    }
+
+    private INftRunner CreateRunner()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new BackendUnavailableException(Name, "nftables exists only on Linux.");
+        }
+
+        var useLib = _options.Transport != NftTransport.Process && LibNftables.IsAvailable();
+        if (useLib)
+        {
+            try
+            {
+                return new LibNftablesRunner(_options.NetworkNamespace);
+            }
+            catch (Exception ex) when (_options.Transport == NftTransport.Auto && ex is not OutOfMemoryException)
+            {
+                Log.LibraryFailed(_logger, ex.Message);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                throw new BackendUnavailableException(Name, "libnftables could not be used: " + ex.Message, ex);
+            }
+        }
+
+        if (_options.Transport == NftTransport.LibNftables)
+        {
+            throw new BackendUnavailableException(Name, "libnftables.so.1 cannot be loaded; install the Debian package libnftables1 (or choose Transport = Auto or Process).");
+        }
+
+        var nft = NftProcessRunner.Find()
+            ?? throw new BackendUnavailableException(Name, "neither libnftables.so.1 (Debian package libnftables1) nor the nft program (Debian package nftables) is installed.");
+        return new NftProcessRunner(nft, _options.NetworkNamespace);
+    }
+
+    /// <summary>Base chains of other tables on our hooks whose policy drops: they can still drop what we accept.</summary>
+    private IReadOnlyList<string> Coexistence(INftRunner runner)
+    {
+        if (_coexistence is not null)
+        {
+            return _coexistence;
+        }
+
+        var warnings = new List<string>();
+        var listing = runner.ListJson("list chains");
+        if (listing.Success)
+        {
+            using var document = JsonDocument.Parse(listing.Output);
+            foreach (var item in document.RootElement.GetProperty("nftables").EnumerateArray())
+            {
+                if (!item.TryGetProperty("chain", out var chain) || !chain.TryGetProperty("hook", out var hook))
+                {
+                    continue;
+                }
+
+                var table = chain.GetProperty("table").GetString();
+                var family = chain.GetProperty("family").GetString();
+                if (table == _options.TableName && family == "inet")
+                {
+                    continue;
+                }
+
+                var hookName = hook.GetString();
+                var policy = chain.TryGetProperty("policy", out var p) ? p.GetString() : "accept";
+                if (hookName is "forward" or "input" or "output" && policy == "drop")
+                {
+                    var hint = table == "firewalld" ? " (firewalld: use the firewalld backend on this host)" : string.Empty;
+                    warnings.Add($"table {family} {table} chain {chain.GetProperty("name").GetString()} (hook {hookName}, policy drop) can still drop traffic that netpolhost accepts{hint}");
+                }
+            }
+        }
+
+        _coexistence = warnings;
+        return warnings;
+    }
+
+    private IEnumerable<string> DeleteDeniedConnections(RulePlan plan)
+    {
+        if (!_conntrackResolved)
+        {
+            _conntrackResolved = true;
+            var path = ConntrackCli.Find();
+            _conntrack = path is null ? null : new ConntrackCli(path, _options.NetworkNamespace);
+        }
+
+        if (_conntrack is null)
+        {
+            return ["the conntrack program is missing (Debian package conntrack): established connections that the new plan denies keep flowing until they end"];
+        }
+
+        var deleted = 0;
+        foreach (var entry in _conntrack.List())
+        {
+            if (!plan.Evaluate(entry.Source, entry.Destination, entry.Protocol, entry.DestinationPort).Allowed)
+            {
+                _conntrack.Delete(entry);
+                deleted++;
+            }
+        }
+
+        if (deleted > 0)
+        {
+            Log.ConntrackDeleted(_logger, deleted);
+        }
+
+        return [];
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "nftables table {Table}: {Kind} apply, +{Added}/-{Removed} objects, +{ElementsAdded}/-{ElementsRemoved} elements in {Milliseconds:F1} ms")]
+        public static partial void Applied(ILogger logger, string table, string kind, int added, int removed, int elementsAdded, int elementsRemoved, double milliseconds);
+
+        [LoggerMessage(2, LogLevel.Warning, "nftables table {Table} rejected the incremental change ({Error}); replacing it whole")]
+        public static partial void IncrementalRejected(ILogger logger, string table, string error);
+
+        [LoggerMessage(3, LogLevel.Warning, "libnftables could not be used ({Error}); using the nft program")]
+        public static partial void LibraryFailed(ILogger logger, string error);
+
+        [LoggerMessage(4, LogLevel.Information, "deleted {Count} connection tracking entries of flows the new plan denies")]
+        public static partial void ConntrackDeleted(ILogger logger, int count);
+    }
+}

@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NetPolHost.Nftables;
+
+/// <summary>How the nftables backend talks to the kernel.</summary>
+public enum NftTransport
+{
+    /// <summary>libnftables in-process when it can be loaded, else the nft program.</summary>
+    Auto,
+
+    /// <summary>libnftables in-process only (<c>libnftables.so.1</c>, Debian package libnftables1).</summary>
+    LibNftables,
+
+    /// <summary>The nft program only (<c>nft -f -</c>, Debian package nftables).</summary>
+    Process,
+}
+
+/// <summary>Options of the nftables backend (bind section <c>NetPolHost:Nftables</c>).</summary>
+public sealed class NftablesOptions
+{
+    /// <summary>The name of the one <c>inet</c> table the backend owns.</summary>
+    /// <value>Default <c>netpolhost</c>. A letter, then letters, digits or '_', at most 32 characters.</value>
+    [Required]
+    [RegularExpression("^[A-Za-z][A-Za-z0-9_]{0,31}$", ErrorMessage = "TableName must start with a letter and contain only letters, digits and '_' (at most 32 characters).")]
+    public string TableName { get; set; } = "netpolhost";
+
+    /// <summary>A network namespace to work in (a name under <c>/run/netns</c> or a path), or <see langword="null"/> for the current one.</summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public string? NetworkNamespace { get; set; }
+
+    /// <summary>How to reach the kernel.</summary>
+    /// <value>Default <see cref="NftTransport.Auto"/>.</value>
+    public NftTransport Transport { get; set; } = NftTransport.Auto;
+
+    /// <summary>Delete connection tracking entries of flows a change newly denies, so the deny also stops established connections.</summary>
+    /// <value>Default <see langword="true"/>. Needs the conntrack program (Debian package conntrack); without it a warning is reported.</value>
+    public bool DeleteConntrackEntriesOfDeniedFlows { get; set; } = true;
+}

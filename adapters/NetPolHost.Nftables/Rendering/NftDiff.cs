@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Text;
+
+namespace NetPolHost.Nftables.Rendering;
+
+/// <summary>The commands that turn one owned state into another, as one transaction.</summary>
+internal sealed class NftDiff
+{
+    public string Script { get; private init; } = string.Empty;
+
+    public bool IsEmpty => Script.Length == 0;
+
+    public int ObjectsAdded { get; private init; }
+
+    public int ObjectsRemoved { get; private init; }
+
+    public int ElementsAdded { get; private init; }
+
+    public int ElementsRemoved { get; private init; }
+
+    public IReadOnlyList<string> Changes { get; private init; } = [];
+
+    /// <summary>Everything of <paramref name="state"/> as additions (for a first, full apply).</summary>
+    public static NftDiff Full(NftState state)
+    {
+        var changes = new List<string> { $"+ table inet {state.Table}" };
+        changes.AddRange(state.Sets.Values.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => $"+ {s.Kind} {s.Name} ({Count(s.Elements.Length, "element")})"));
+        changes.AddRange(state.Chains.Values.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => $"+ chain {c.Name} ({Count(c.Rules.Length, "rule")})"));
+        return new NftDiff
+        {
+            Script = state.FullScript(),
+            ObjectsAdded = 1 + state.Sets.Count + state.Chains.Count + state.RuleCount,
+            ElementsAdded = state.ElementCount,
+            Changes = changes,
+        };
+    }
+
+    /// <summary>The element-level changes from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    /// <remarks>
+    /// Order inside the one transaction: new sets, maps and chains; rules of new and changed chains (a changed chain is
+    /// flushed and refilled); map and set elements (jump targets exist by then); then removed chains, then removed sets
+    /// and maps (no rule refers to them any more).
+    /// </remarks>
+    public static NftDiff Between(NftState from, NftState to)
+    {
+        var table = "inet " + to.Table;
+        var script = new StringBuilder();
+        var changes = new List<string>();
+        int added = 0, removed = 0, elementsAdded = 0, elementsRemoved = 0;
+
+        foreach (var set in to.Sets.Values.Where(s => !from.Sets.ContainsKey(s.Name)).OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            script.Append(CultureInfo.InvariantCulture, $"add {set.Kind} {table} {set.Name} {{ {set.Declaration} }}\n");
+            added++;
+            changes.Add($"+ {set.Kind} {set.Name}");
+        }
+
+        foreach (var chain in to.Chains.Values.Where(c => !from.Chains.ContainsKey(c.Name)).OrderBy(c => c.Hook is null ? 0 : 1).ThenBy(c => c.Name, StringComparer.Ordinal))
+        {
+            script.Append(CultureInfo.InvariantCulture, $"add chain {table} {chain.Name}");
+            script.Append(chain.Hook is null ? "\n" : $" {{ {chain.Hook} }}\n");
+            added++;
+            changes.Add($"+ chain {chain.Name} ({Count(chain.Rules.Length, "rule")})");
+        }
+
+        foreach (var chain in to.Chains.Values.OrderBy(c => c.Hook is null ? 0 : 1).ThenBy(c => c.Name, StringComparer.Ordinal))
+        {
+            var isNew = !from.Chains.TryGetValue(chain.Name, out var old);
+            if (!isNew && old!.SameAs(chain))
+            {
+                continue;
+            }
+
+            if (!isNew)
+            {
+                if (old!.Hook != chain.Hook)
+                {
+                    // A base chain's hook cannot be changed in place: the caller falls back to a full apply.
+                    throw new InvalidOperationException("hook changed");
+                }
+
+                script.Append(CultureInfo.InvariantCulture, $"flush chain {table} {chain.Name}\n");
+                removed += old.Rules.Length;
+                changes.Add($"~ chain {chain.Name} ({Count(old.Rules.Length, "rule")} -> {chain.Rules.Length.ToString(CultureInfo.InvariantCulture)})");
+            }
+
+            foreach (var rule in chain.Rules)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"add rule {table} {chain.Name} {rule}\n");
+            }
+
+            added += chain.Rules.Length;
+        }
+
+        foreach (var set in to.Sets.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            from.Sets.TryGetValue(set.Name, out var old);
+            if (old is not null && old.ContentHash == set.ContentHash && old.Elements.AsSpan().SequenceEqual(set.Elements))
+            {
+                continue;
+            }
+
+            var (gone, fresh) = Compare(old?.Elements ?? [], set.Elements, set.IsMap);
+            if (gone.Count > 0)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"delete element {table} {set.Name} {{ ");
+                NftState.AppendElements(script, gone);
+                script.Append(" }\n");
+            }
+
+            if (fresh.Count > 0)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"add element {table} {set.Name} {{ ");
+                NftState.AppendElements(script, fresh);
+                script.Append(" }\n");
+            }
+
+            elementsAdded += fresh.Count;
+            elementsRemoved += gone.Count;
+            if (old is not null && (gone.Count > 0 || fresh.Count > 0))
+            {
+                changes.Add($"~ {set.Kind} {set.Name}: +{fresh.Count.ToString(CultureInfo.InvariantCulture)} -{gone.Count.ToString(CultureInfo.InvariantCulture)} elements");
+            }
+            else if (fresh.Count > 0)
+            {
+                changes[changes.IndexOf($"+ {set.Kind} {set.Name}")] = $"+ {set.Kind} {set.Name} ({Count(fresh.Count, "element")})";
+            }
+        }
+
+        foreach (var chain in from.Chains.Values.Where(c => !to.Chains.ContainsKey(c.Name)).OrderBy(c => c.Name, StringComparer.Ordinal))
+        {
+            script.Append(CultureInfo.InvariantCulture, $"flush chain {table} {chain.Name}\n");
+            script.Append(CultureInfo.InvariantCulture, $"delete chain {table} {chain.Name}\n");
+            removed += 1 + chain.Rules.Length;
+            changes.Add($"- chain {chain.Name}");
+        }
+
+        foreach (var set in from.Sets.Values.Where(s => !to.Sets.ContainsKey(s.Name)).OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            script.Append(CultureInfo.InvariantCulture, $"delete {set.Kind} {table} {set.Name}\n");
+            removed++;
+            elementsRemoved += set.Elements.Length;
+            changes.Add($"- {set.Kind} {set.Name} ({Count(set.Elements.Length, "element")})");
+        }
+
+        return new NftDiff
+        {
+            Script = script.ToString(),
+            ObjectsAdded = added,
+            ObjectsRemoved = removed,
+            ElementsAdded = elementsAdded,
+            ElementsRemoved = elementsRemoved,
+            Changes = changes,
+        };
+    }
+
+    /// <summary>Elements only in <paramref name="old"/> and only in <paramref name="fresh"/> (both sorted ordinally).
+    /// A map key whose verdict changed is deleted (by key) and added again.</summary>
+    private static (List<string> Gone, List<string> Fresh) Compare(string[] old, string[] fresh, bool isMap)
+    {
+        var gone = new List<string>();
+        var added = new List<string>();
+        int i = 0, j = 0;
+        while (i < old.Length || j < fresh.Length)
+        {
+            var c = i == old.Length ? 1 : j == fresh.Length ? -1 : string.CompareOrdinal(old[i], fresh[j]);
+            if (c == 0)
+            {
+                i++;
+                j++;
+            }
+            else if (c < 0)
+            {
+                gone.Add(isMap ? MapKey(old[i]) : old[i]);
+                i++;
+            }
+            else
+            {
+                added.Add(fresh[j]);
+                j++;
+            }
+        }
+
+        return (gone, added);
+    }
+
+    private static string MapKey(string element) => element[..element.IndexOf(" : ", StringComparison.Ordinal)];
+
+    private static string Count(int n, string noun) => n.ToString(CultureInfo.InvariantCulture) + " " + noun + (n == 1 ? string.Empty : "s");
+}

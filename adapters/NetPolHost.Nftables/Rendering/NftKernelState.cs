@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using NetPolHost.Model;
+using NetPolHost.Planning;
+
+namespace NetPolHost.Nftables.Rendering;
+
+/// <summary>What the kernel holds in the backend's table, read from <c>nft -j list table</c>, in the renderer's canonical
+/// element form so it can be compared with an <see cref="NftState"/>.</summary>
+internal sealed class NftKernelState
+{
+    public Dictionary<string, HashSet<string>> Sets { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, List<string>> ChainRuleComments { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, string?> ChainHooks { get; } = new(StringComparer.Ordinal);
+
+    public static NftKernelState Parse(string json)
+    {
+        var state = new NftKernelState();
+        using var document = JsonDocument.Parse(json);
+        foreach (var item in document.RootElement.GetProperty("nftables").EnumerateArray())
+        {
+            if (item.TryGetProperty("set", out var set) || item.TryGetProperty("map", out set))
+            {
+                var elements = new HashSet<string>(StringComparer.Ordinal);
+                var isMap = set.TryGetProperty("map", out _);
+                if (set.TryGetProperty("elem", out var elems))
+                {
+                    foreach (var elem in elems.EnumerateArray())
+                    {
+                        elements.Add(isMap && elem.ValueKind == JsonValueKind.Array
+                            ? Value(elem[0]) + " : " + Verdict(elem[1])
+                            : Value(elem));
+                    }
+                }
+
+                state.Sets[set.GetProperty("name").GetString()!] = elements;
+            }
+            else if (item.TryGetProperty("chain", out var chain))
+            {
+                var name = chain.GetProperty("name").GetString()!;
+                state.ChainRuleComments.TryAdd(name, []);
+                state.ChainHooks[name] = chain.TryGetProperty("hook", out var hook) ? hook.GetString() : null;
+            }
+            else if (item.TryGetProperty("rule", out var rule))
+            {
+                var name = rule.GetProperty("chain").GetString()!;
+                if (!state.ChainRuleComments.TryGetValue(name, out var comments))
+                {
+                    comments = [];
+                    state.ChainRuleComments[name] = comments;
+                }
+
+                comments.Add(rule.TryGetProperty("comment", out var comment) ? comment.GetString() ?? string.Empty : string.Empty);
+            }
+        }
+
+        return state;
+    }
+
+    /// <summary>Differences between the kernel and the state it should hold, one line each.</summary>
+    public List<string> DriftFrom(NftState desired)
+    {
+        var drift = new List<string>();
+        foreach (var set in desired.Sets.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            if (!Sets.TryGetValue(set.Name, out var actual))
+            {
+                drift.Add($"{set.Kind} {set.Name} is missing");
+                continue;
+            }
+
+            var missing = set.Elements.Count(e => !actual.Contains(e));
+            var extra = actual.Count - (set.Elements.Length - missing);
+            if (missing > 0 || extra > 0)
+            {
+                drift.Add($"{set.Kind} {set.Name}: {missing.ToString(CultureInfo.InvariantCulture)} element(s) missing, {extra.ToString(CultureInfo.InvariantCulture)} unexpected");
+            }
+        }
+
+        foreach (var name in Sets.Keys.Where(n => !desired.Sets.ContainsKey(n)).Order(StringComparer.Ordinal))
+        {
+            drift.Add($"set or map {name} is not in the plan");
+        }
+
+        foreach (var chain in desired.Chains.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
+        {
+            if (!ChainRuleComments.TryGetValue(chain.Name, out var comments))
+            {
+                drift.Add($"chain {chain.Name} is missing");
+                continue;
+            }
+
+            var expectedHook = chain.Hook is null ? null : chain.Hook.Split(' ')[3];
+            if (ChainHooks.GetValueOrDefault(chain.Name) != expectedHook)
+            {
+                drift.Add($"chain {chain.Name} has hook {ChainHooks.GetValueOrDefault(chain.Name) ?? "none"}, expected {expectedHook ?? "none"}");
+                continue;
+            }
+
+            var expected = chain.Rules.Select(CommentOf).ToList();
+            if (!expected.SequenceEqual(comments, StringComparer.Ordinal))
+            {
+                drift.Add($"chain {chain.Name}: {comments.Count.ToString(CultureInfo.InvariantCulture)} rule(s), expected {expected.Count.ToString(CultureInfo.InvariantCulture)}");
+            }
+        }
+
+        foreach (var name in ChainRuleComments.Keys.Where(n => !desired.Chains.ContainsKey(n)).Order(StringComparer.Ordinal))
+        {
+            drift.Add($"chain {name} is not in the plan");
+        }
+
+        return drift;
+    }
+
+    private static string CommentOf(string rule)
+    {
+        var at = rule.IndexOf(" comment \"", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return rule.StartsWith("comment \"", StringComparison.Ordinal) ? rule[9..^1] : string.Empty;
+        }
+
+        return rule[(at + 10)..^1];
+    }
+
+    private static string Verdict(JsonElement verdict)
+    {
+        foreach (var property in verdict.EnumerateObject())
+        {
+            return property.Value.ValueKind == JsonValueKind.Object && property.Value.TryGetProperty("target", out var target)
+                ? property.Name + " " + target.GetString()
+                : property.Name;
+        }
+
+        return verdict.ToString();
+    }
+
+    /// <summary>An element in the renderer's canonical form.</summary>
+    private static string Value(JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                var text = value.GetString()!;
+                return IPAddress.TryParse(text, out var address) ? address.ToString() : text;
+            case JsonValueKind.Number:
+                return value.GetRawText();
+            case JsonValueKind.Object:
+                if (value.TryGetProperty("elem", out var inner))
+                {
+                    return Value(inner.TryGetProperty("val", out var val) ? val : inner);
+                }
+
+                if (value.TryGetProperty("prefix", out var prefix))
+                {
+                    var cidr = new Cidr(IPAddress.Parse(prefix.GetProperty("addr").GetString()!), prefix.GetProperty("len").GetInt32());
+                    return NftPlanRenderer.RangeElement(AddressRange.FromCidr(cidr));
+                }
+
+                if (value.TryGetProperty("range", out var range))
+                {
+                    var first = range[0];
+                    var last = range[1];
+                    if (first.ValueKind == JsonValueKind.String && IPAddress.TryParse(first.GetString(), out var a) && IPAddress.TryParse(last.GetString(), out var b))
+                    {
+                        var start = AddressRange.FromAddress(a);
+                        var end = AddressRange.FromAddress(b);
+                        return NftPlanRenderer.RangeElement(new AddressRange(start.First, end.Last, start.IsIPv6));
+                    }
+
+                    var low = Value(first);
+                    var high = Value(last);
+                    return low == high ? low : low + "-" + high;
+                }
+
+                if (value.TryGetProperty("concat", out var concat))
+                {
+                    return string.Join(" . ", concat.EnumerateArray().Select(Value));
+                }
+
+                return value.GetRawText();
+            default:
+                return value.GetRawText();
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Runtime.InteropServices;
+using NetPolHost.Nftables.Interop;
+
+namespace NetPolHost.Nftables.Runtime;
+
+/// <summary>Runs nft commands in-process through libnftables, on one dedicated thread (optionally in a network namespace).</summary>
+internal sealed class LibNftablesRunner : INftRunner
+{
+    private readonly NamespaceThread _thread;
+    private readonly IntPtr _ctx;
+    private bool _disposed;
+
+    public LibNftablesRunner(string? networkNamespace)
+    {
+        _thread = new NamespaceThread(networkNamespace, "netpolhost-nft");
+        try
+        {
+            _ctx = _thread.Invoke(() =>
+            {
+                var ctx = LibNftables.CtxNew(0);
+                if (ctx == IntPtr.Zero)
+                {
+                    throw new InvalidOperationException("nft_ctx_new returned NULL");
+                }
+
+                if (LibNftables.CtxBufferOutput(ctx) != 0 || LibNftables.CtxBufferError(ctx) != 0)
+                {
+                    LibNftables.CtxFree(ctx);
+                    throw new InvalidOperationException("libnftables could not buffer its output");
+                }
+
+                return ctx;
+            });
+        }
+        catch
+        {
+            _thread.Dispose();
+            throw;
+        }
+    }
+
+    public string Kind => "libnftables";
+
+    public NftResult Run(string commands, bool dryRun = false) => _thread.Invoke(() =>
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        LibNftables.CtxSetDryRun(_ctx, dryRun);
+        try
+        {
+            var rc = LibNftables.RunCmdFromBuffer(_ctx, commands);
+            return new NftResult(rc == 0, Read(LibNftables.CtxGetOutputBuffer(_ctx)), Read(LibNftables.CtxGetErrorBuffer(_ctx)));
+        }
+        finally
+        {
+            LibNftables.CtxSetDryRun(_ctx, false);
+        }
+    });
+
+    public NftResult ListJson(string command) => _thread.Invoke(() =>
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var flags = LibNftables.CtxOutputGetFlags(_ctx);
+        LibNftables.CtxOutputSetFlags(_ctx, flags | LibNftables.OutputJson);
+        try
+        {
+            var rc = LibNftables.RunCmdFromBuffer(_ctx, command);
+            return new NftResult(rc == 0, Read(LibNftables.CtxGetOutputBuffer(_ctx)), Read(LibNftables.CtxGetErrorBuffer(_ctx)));
+        }
+        finally
+        {
+            LibNftables.CtxOutputSetFlags(_ctx, flags);
+        }
+    });
+
+    private static string Read(IntPtr buffer) => buffer == IntPtr.Zero ? string.Empty : Marshal.PtrToStringUTF8(buffer) ?? string.Empty;
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _thread.Invoke(() =>
+        {
+            LibNftables.CtxFree(_ctx);
+            _disposed = true;
+            return 0;
+        });
+        _thread.Dispose();
+    }
+}
