@@ -280,10 +280,12 @@ public sealed class ManifestLoader
             return;
         }
 
-        if ((kind == "List" || kind.EndsWith("List", StringComparison.Ordinal)) && root.Get("items") is { } itemsNode)
+        if (kind.EndsWith("List", StringComparison.Ordinal) && (kind == "List" || root.Get("items") is not null))
         {
-            if (itemsNode is ScalarNode { Kind: ScalarKind.Null })
+            var itemsNode = root.Get("items");
+            if (itemsNode is null or ScalarNode { Kind: ScalarKind.Null })
             {
+                // A List without items (or with "items: null") is an empty list.
                 return;
             }
 

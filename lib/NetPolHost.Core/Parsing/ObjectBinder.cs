@@ -466,7 +466,11 @@ internal sealed class ObjectBinder
         var metadata = Map(root.Get("metadata"), "metadata");
         if (metadata is null)
         {
-            Error(root, "metadata", "expected metadata with a name, found none");
+            if (IsAbsent(root.Get("metadata")))
+            {
+                Error(root, "metadata", "expected metadata with a name, found none");
+            }
+
             return (string.Empty, string.Empty, LabelMap.Empty);
         }
 
@@ -1068,7 +1072,8 @@ internal sealed class ObjectBinder
 
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && Math.Floor(number) == number && !double.IsInfinity(number))
         {
-            return number is >= long.MinValue and <= long.MaxValue ? (long)number : (number > 0 ? long.MaxValue : long.MinValue);
+            // Beyond 2^53 a double no longer holds every integer: say what the text was rather than a rounded value.
+            return Math.Abs(number) <= 9_007_199_254_740_992d ? (long)number : null;
         }
 
         return null;
@@ -1099,9 +1104,9 @@ internal sealed class ObjectBinder
             var close = known.Where(k => Distance(k, key.Value) <= Math.Max(1, k.Length / 4)).OrderBy(k => Distance(k, key.Value)).FirstOrDefault();
             if (s_fieldHomes.TryGetValue(key.Value, out var home))
             {
-                message += emptyAbove is null
-                    ? $"; {key.Value} belongs in {home}: check the indentation"
-                    : $"; {key.Value} belongs in {home}: indent it further than {emptyAbove} just above, which has no value";
+                message += emptyAbove is not null ? $"; {key.Value} belongs in {home}: indent it further than {emptyAbove} just above, which has no value"
+                    : close is not null ? $" (did you mean {Quote(close)}? {key.Value} itself belongs in {home}: check the indentation)"
+                    : $"; {key.Value} belongs in {home}: check the indentation";
             }
             else if (emptyAbove is not null)
             {

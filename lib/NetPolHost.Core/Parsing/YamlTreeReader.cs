@@ -60,6 +60,13 @@ internal static class YamlTreeReader
 
                         break;
                     case Scalar scalar:
+                        if (scalar.Value == "<<" && scalar.Style == ScalarStyle.Plain && scalar.Tag.IsEmpty
+                            && stack.TryPeek(out var owner) && owner.Node is MappingNode && owner.PendingKey is null)
+                        {
+                            // A merge key ("<<: *defaults"), which the Kubernetes YAML reader (YAML 1.1) applies.
+                            owner.PendingMerge = true;
+                        }
+
                         Add(new ScalarNode(scalar.Value, Resolve(scalar), (int)scalar.Start.Line, (int)scalar.Start.Column), scalar, 1);
                         break;
                     case MappingStart mapping:
@@ -73,8 +80,10 @@ internal static class YamlTreeReader
                         var frame = stack.Pop();
                         if (frame.PendingKey is not null)
                         {
-                            throw new YamlException(current.Start, current.End, "a mapping key has no value");
+                            throw new YamlException(current.Start, current.End, "expected a value for the last mapping key, found none");
                         }
+
+                        frame.ApplyMerges();
 
                         Add(frame.Node, frame.Event, frame.Size);
                         break;
@@ -161,6 +170,22 @@ internal static class YamlTreeReader
                     }
 
                     parent.PendingKey = key;
+                    break;
+                case MappingNode when parent.PendingMerge:
+                    parent.PendingKey = null;
+                    parent.PendingMerge = false;
+                    switch (node)
+                    {
+                        case MappingNode source:
+                            (parent.Merges ??= []).Add(source);
+                            break;
+                        case SequenceNode sources when sources.Items.All(i => i is MappingNode):
+                            (parent.Merges ??= []).AddRange(sources.Items.Cast<MappingNode>());
+                            break;
+                        default:
+                            throw new YamlException(start, start, "expected a mapping or a list of mappings to merge after '<<', found " + node.Describe());
+                    }
+
                     break;
                 case MappingNode mapping:
                     var pendingKey = parent.PendingKey!;
@@ -377,8 +402,36 @@ internal static class YamlTreeReader
 
         public ScalarNode? PendingKey { get; set; }
 
+        /// <summary>Whether the pending key is the merge key <c>&lt;&lt;</c>.</summary>
+        public bool PendingMerge { get; set; }
+
+        /// <summary>Mappings merged into this one, first one first.</summary>
+        public List<MappingNode>? Merges { get; set; }
+
         public Dictionary<string, int>? Keys { get; set; }
 
         public long Size { get; set; } = 1;
+
+        /// <summary>Adds the merged entries whose keys the mapping does not set itself (explicit keys win; among
+        /// merged mappings, the first one wins).</summary>
+        public void ApplyMerges()
+        {
+            if (Merges is null || Node is not MappingNode mapping)
+            {
+                return;
+            }
+
+            Keys ??= new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var source in Merges)
+            {
+                foreach (var entry in source.Entries)
+                {
+                    if (Keys.TryAdd(entry.Key.Value, entry.Key.Line))
+                    {
+                        mapping.Entries.Add(entry);
+                    }
+                }
+            }
+        }
     }
 }
