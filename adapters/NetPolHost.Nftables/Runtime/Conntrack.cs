@@ -135,8 +135,11 @@ internal sealed class ConntrackCli(string path, string? networkNamespace) : ICon
             return (false, string.Empty);
         }
 
-        var output = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEnd();
+        // Process.Dispose leaves redirected pipes to the finalizer: close them here, or descriptors pile up.
+        using var stdout = process.StandardOutput;
+        using var stderr = process.StandardError;
+        var output = stdout.ReadToEndAsync();
+        _ = stderr.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode == 0, output.GetAwaiter().GetResult());
     }

@@ -6,6 +6,9 @@ namespace NetPolHost.Nftables.Runtime;
 /// <summary>Runs nft commands in-process through libnftables, on one dedicated thread (optionally in a network namespace).</summary>
 internal sealed class LibNftablesRunner : INftRunner
 {
+    /// <summary>libnftables keeps some state outside its contexts (e.g. its big-number allocator set up by every
+    /// nft_ctx_new), so calls from different contexts are serialised process-wide.</summary>
+    private static readonly Lock s_library = new();
     private readonly NamespaceThread _thread;
     private readonly IntPtr _ctx;
     private bool _disposed;
@@ -17,6 +20,7 @@ internal sealed class LibNftablesRunner : INftRunner
         {
             _ctx = _thread.Invoke(() =>
             {
+                using var scope = s_library.EnterScope();
                 var ctx = LibNftables.CtxNew(0);
                 if (ctx == IntPtr.Zero)
                 {
@@ -44,6 +48,7 @@ internal sealed class LibNftablesRunner : INftRunner
     public NftResult Run(string commands, bool dryRun = false) => _thread.Invoke(() =>
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        using var scope = s_library.EnterScope();
         LibNftables.CtxSetDryRun(_ctx, dryRun);
         try
         {
@@ -59,6 +64,7 @@ internal sealed class LibNftablesRunner : INftRunner
     public NftResult ListJson(string command) => _thread.Invoke(() =>
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        using var scope = s_library.EnterScope();
         var flags = LibNftables.CtxOutputGetFlags(_ctx);
         LibNftables.CtxOutputSetFlags(_ctx, flags | LibNftables.OutputJson);
         try
@@ -83,6 +89,7 @@ internal sealed class LibNftablesRunner : INftRunner
 
         _thread.Invoke(() =>
         {
+            using var scope = s_library.EnterScope();
             LibNftables.CtxFree(_ctx);
             _disposed = true;
             return 0;

@@ -104,12 +104,11 @@ internal sealed partial class NamespaceThread : IDisposable
 
     public void Dispose()
     {
+        // The worker ends when the queue is complete; the queue is not disposed under it.
         _work.CompleteAdding();
-        if (Thread.CurrentThread != _thread)
+        if (Thread.CurrentThread != _thread && _thread.Join(TimeSpan.FromSeconds(30)))
         {
-            _thread.Join(TimeSpan.FromSeconds(5));
+            _work.Dispose();
         }
-
-        _work.Dispose();
     }
 }

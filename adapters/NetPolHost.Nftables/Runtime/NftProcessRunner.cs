@@ -38,14 +38,20 @@ internal sealed class NftProcessRunner(string nftPath, string? networkNamespace)
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + nftPath);
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (input is not null)
+
+        // Process.Dispose leaves redirected pipes to the finalizer: close them here, or descriptors pile up.
+        using var stdout = process.StandardOutput;
+        using var stderr = process.StandardError;
+        var output = stdout.ReadToEndAsync();
+        var error = stderr.ReadToEndAsync();
+        using (var stdin = process.StandardInput)
         {
-            process.StandardInput.Write(input);
+            if (input is not null)
+            {
+                stdin.Write(input);
+            }
         }
 
-        process.StandardInput.Close();
         process.WaitForExit();
         return new NftResult(process.ExitCode == 0, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
     }

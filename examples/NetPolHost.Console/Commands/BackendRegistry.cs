@@ -24,8 +24,35 @@ internal static class BackendRegistry
                     TableName = settings.TableName ?? "netpolhost",
                     NetworkNamespace = settings.NetworkNamespace,
                 });
+            case "firewalld":
+                if (!OperatingSystem.IsLinux())
+                {
+                    throw new CliUsageException("the firewalld backend runs only on Linux.");
+                }
+
+                if (settings.NetworkNamespace is not null)
+                {
+                    throw new CliUsageException("--netns does not apply to firewalld, which works in its own network namespace; to reach another firewalld, set DBUS_SYSTEM_BUS_ADDRESS to its bus (e.g. unix:path=/run/dbus/system_bus_socket).");
+                }
+
+                // A one-shot command: entries are stored permanently too, so a later firewalld reload keeps the plan.
+                return new NetPolHost.Firewalld.FirewalldFirewallBackend(new NetPolHost.Firewalld.FirewalldOptions { ReapplyOnReload = false });
+            case "windows-firewall":
+                // Rendering (plan) works on any OS; apply, status and remove need Windows.
+                if (!forPlanOnly && !OperatingSystem.IsWindows())
+                {
+                    throw new BackendUnavailableException(name, "Windows Firewall exists only on Windows. To review the rules here, run 'netpolhost plan --backend windows-firewall -o native' and run the PowerShell script on the Windows host.");
+                }
+
+                return new NetPolHost.WindowsFirewall.WindowsFirewallBackend();
+            case "wfp":
+                if (!forPlanOnly && !OperatingSystem.IsWindows())
+                {
+                    throw new BackendUnavailableException(name, "the Windows Filtering Platform exists only on Windows. To review the filters here, run 'netpolhost plan --backend wfp -o json'.");
+                }
+
+                return new NetPolHost.Wfp.WfpFirewallBackend();
             default:
-                _ = forPlanOnly;
                 throw new CliUsageException($"backend '{name}' is not available in this build.");
         }
     }

@@ -163,6 +163,11 @@ internal static class JsonTreeReader
                 return $"expected a field name in double quotes, found {quoted}";
             }
 
+            if (message.Contains("is invalid within a JSON string", StringComparison.Ordinal))
+            {
+                return $"expected a closing '\"' or an escaped character in the string, found the control character {quoted}";
+            }
+
             var literal = message.IndexOf("Expected the literal ", StringComparison.Ordinal);
             if (message.Contains("is an invalid JSON literal", StringComparison.Ordinal) && literal > 0)
             {

@@ -76,7 +76,7 @@ public sealed class ManifestLoader
         {
             if (Directory.Exists(path))
             {
-                foreach (var file in EnumerateDirectory(path))
+                foreach (var file in EnumerateDirectory(session, path))
                 {
                     ReadFile(session, file);
                 }
@@ -120,15 +120,31 @@ public sealed class ManifestLoader
         return session.Finish();
     }
 
-    private static List<string> EnumerateDirectory(string root)
+    /// <remarks>Symbolic links to directories are followed, each directory once (a link back to a parent does not
+    /// loop); a directory that cannot be read is reported and skipped.</remarks>
+    private static List<string> EnumerateDirectory(Session session, string root)
     {
-        var pending = new Stack<string>();
-        pending.Push(root);
+        var pending = new Stack<(string Path, string Real)>();
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        var rootReal = RealPath(root, null);
+        pending.Push((root, rootReal));
+        visited.Add(rootReal);
         var files = new List<string>();
         while (pending.Count > 0)
         {
-            var dir = pending.Pop();
-            foreach (var entry in Directory.EnumerateFileSystemEntries(dir))
+            var (dir, real) = pending.Pop();
+            List<string> entries;
+            try
+            {
+                entries = [.. Directory.EnumerateFileSystemEntries(dir)];
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                session.Error(dir, 0, 0, string.Empty, "expected a readable directory, found an error: " + ex.Message);
+                continue;
+            }
+
+            foreach (var entry in entries)
             {
                 var name = System.IO.Path.GetFileName(entry);
                 if (name.StartsWith('.'))
@@ -138,7 +154,11 @@ public sealed class ManifestLoader
 
                 if (Directory.Exists(entry))
                 {
-                    pending.Push(entry);
+                    var entryReal = RealPath(entry, real);
+                    if (visited.Add(entryReal))
+                    {
+                        pending.Push((entry, entryReal));
+                    }
                 }
                 else if (s_extensions.Any(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
                 {
@@ -149,6 +169,24 @@ public sealed class ManifestLoader
 
         files.Sort(StringComparer.Ordinal);
         return files;
+    }
+
+    /// <summary>The path of a directory with symbolic links resolved (those of the entry itself; its parent's real
+    /// path is given).</summary>
+    private static string RealPath(string dir, string? parentReal)
+    {
+        var full = System.IO.Path.GetFullPath(dir);
+        var own = parentReal is null ? full : System.IO.Path.Join(parentReal, System.IO.Path.GetFileName(full));
+        try
+        {
+            // Resolve relative link targets against the real parent, so the same directory gets the same real path.
+            var target = new DirectoryInfo(own).ResolveLinkTarget(returnFinalTarget: true);
+            return target is null ? own : System.IO.Path.GetFullPath(target.FullName);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return own;
+        }
     }
 
     private void ReadFile(Session session, string file)
@@ -367,10 +405,18 @@ public sealed class ManifestLoader
         return (line, offset - lineStart + 1);
     }
 
-    private static string FormatSize(long bytes) =>
-        bytes >= 1024 * 1024
-            ? (bytes / (1024.0 * 1024.0)).ToString("0.#", CultureInfo.InvariantCulture) + " MiB"
-            : bytes.ToString(CultureInfo.InvariantCulture) + " bytes";
+    private static string FormatSize(long bytes)
+    {
+        var exact = bytes.ToString(CultureInfo.InvariantCulture) + " bytes";
+        if (bytes < 1024 * 1024)
+        {
+            return exact;
+        }
+
+        // "3 MiB" alone would hide the difference between a limit and a file just above it.
+        var mib = (bytes / (1024.0 * 1024.0)).ToString("0.#", CultureInfo.InvariantCulture) + " MiB";
+        return bytes % (1024 * 1024) == 0 ? mib : mib + " (" + exact + ")";
+    }
 
     private sealed class Session
     {

@@ -73,8 +73,6 @@ internal sealed class ObjectBinder
     // validation paths match the manifest), and validation errors at or inside them are not reported.
     private readonly HashSet<string> _unbound = new(StringComparer.Ordinal);
 
-    // Label maps: their entries are independent, so an error on one label does not hide errors on another.
-    private readonly HashSet<string> _labelMaps = new(StringComparer.Ordinal);
     private int? _bindErrorCount;
     private bool _strict;
 
@@ -119,21 +117,19 @@ internal sealed class ObjectBinder
         }
     }
 
-    /// <summary>Whether the binder already reported an error at <paramref name="path"/>, inside it, or on a sibling
-    /// field of the same entry (so a validation error there would only repeat it).</summary>
-    /// <remarks>Only errors of the binder count (validation errors never hide each other); an error on an enclosing
-    /// field counts too, since what is inside it could not be read.</remarks>
+    /// <summary>Whether the binder already reported an error that a validation error at <paramref name="path"/> would
+    /// only repeat: at the path, inside it, on an enclosing field (what is inside could not be read), or, for
+    /// <c>endPort</c>, on the <c>port</c> beside it (an unreadable port reads as "no port").</summary>
+    /// <remarks>Only errors of the binder count: validation errors never hide each other.</remarks>
     public bool HasErrorNear(string path)
     {
-        var cut = Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));
-        var parent = cut <= 0 ? path : path[..cut];
-        var siblings = cut > 0 && !_labelMaps.Contains(parent);
+        var port = path.EndsWith(".endPort", StringComparison.Ordinal) ? path[..^"endPort".Length] + "port" : null;
         var count = _bindErrorCount ?? _errors.Count;
         for (var i = 0; i < count; i++)
         {
             var errorPath = _errors[i].Path;
             if (errorPath == path || IsInside(errorPath, path) || IsInside(path, errorPath)
-                || (siblings && errorPath.StartsWith(parent + ".", StringComparison.Ordinal) && !errorPath[(parent.Length + 1)..].Contains('.', StringComparison.Ordinal)))
+                || (port is not null && (errorPath == port || IsInside(errorPath, port))))
             {
                 return true;
             }
@@ -174,6 +170,7 @@ internal sealed class ObjectBinder
     private BoundObject BindPolicy(MappingNode root, string apiVersion)
     {
         _strict = true;
+        ReportDuplicates(root, string.Empty);
         CheckApiVersion(root, apiVersion, "networking.k8s.io/v1", "NetworkPolicy");
         CheckFields(root, string.Empty, s_objectFields);
         var (name, ns, labels) = Metadata(root, requireNamespace: true);
@@ -360,6 +357,7 @@ internal sealed class ObjectBinder
     private BoundObject BindHostEndpoint(MappingNode root, string apiVersion)
     {
         _strict = true;
+        ReportDuplicates(root, string.Empty);
         CheckApiVersion(root, apiVersion, HostEndpoint.ApiVersion, "HostEndpoint");
         CheckFields(root, string.Empty, s_objectFields);
         var (name, ns, labels) = Metadata(root, requireNamespace: true);
@@ -878,12 +876,11 @@ internal sealed class ObjectBinder
             return LabelMap.Empty;
         }
 
-        if (Map(node, path, "a mapping of keys to values") is not { } map)
+        if (Map(node, path, validateOnly ? "a mapping of keys to values" : "a mapping of label keys to values") is not { } map)
         {
             return LabelMap.Empty;
         }
 
-        _labelMaps.Add(path);
         var pairs = new List<KeyValuePair<string, string>>(map.Entries.Count);
         foreach (var (key, value) in map.Entries)
         {
@@ -935,14 +932,7 @@ internal sealed class ObjectBinder
         switch (node)
         {
             case MappingNode map:
-                if (map.Duplicates is { } duplicates && _strict)
-                {
-                    foreach (var (key, firstLine) in duplicates)
-                    {
-                        Error(key, Join(path, key.Value), $"expected each field once, found {Quote(key.Value)} again (first at line {firstLine.ToString(CultureInfo.InvariantCulture)})");
-                    }
-                }
-
+                ReportDuplicates(map, path);
                 return map;
             case ScalarNode { Kind: ScalarKind.Null }:
                 return null;
@@ -1002,6 +992,17 @@ internal sealed class ObjectBinder
             default:
                 Error(node, path, $"expected {expected ?? "a string"}, found {node.Describe()}");
                 return null;
+        }
+    }
+
+    private void ReportDuplicates(MappingNode map, string path)
+    {
+        if (map.Duplicates is { } duplicates && _strict)
+        {
+            foreach (var (key, firstLine) in duplicates)
+            {
+                Error(key, Join(path, key.Value), $"expected each field once, found {Quote(key.Value)} again (first at line {firstLine.ToString(CultureInfo.InvariantCulture)})");
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
 using YamlDotNet.Core;
@@ -23,9 +24,110 @@ internal static class YamlTreeReader
         return documents;
     }
 
+    /// <remarks>After an error, reading goes on at the next document marker (<c>---</c> at the start of a line), so one
+    /// broken document does not hide the errors, or the objects, of the documents after it.</remarks>
     public static void Read(string text, Action<Document> document, Action<int, int, string> error)
     {
-        var parser = new Parser(new StringReader(text));
+        if (FindDisallowedCharacter(text) is { } bad)
+        {
+            // The Kubernetes YAML reader refuses these too ("control characters are not allowed").
+            var (line, column) = LineColumn(text, bad);
+            var found = char.IsSurrogate(text[bad])
+                ? $"a lone UTF-16 surrogate U+{(int)text[bad]:X4}"
+                : $"the control character U+{(int)text[bad]:X4}";
+            error(line, column, $"expected YAML text, found {found} (YAML allows no control characters other than tab, line feed and carriage return)");
+            return;
+        }
+
+        var start = 0;
+        var lineOffset = 0;
+        while (ReadSegment(text, start, lineOffset, document, error) is { } failed)
+        {
+            // Resume at the next document marker: on the failing line when the failure is at its start (an unclosed
+            // bracket noticed at the next "---"), else after it; never on the segment's own first line again.
+            var from = Math.Max(failed.Column == 1 ? failed.Line : failed.Line + 1, lineOffset + 2);
+            if (FindDocumentMarker(text, start, lineOffset + 1, from) is not { } next)
+            {
+                return;
+            }
+
+            (start, lineOffset) = (next.Index, next.Line - 1);
+        }
+    }
+
+    private static readonly SearchValues<char> s_disallowed = SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000B\u000C\u000E\u000F" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F" +
+        "\u007F\u0080\u0081\u0082\u0083\u0084\u0086\u0087\u0088\u0089\u008A\u008B\u008C\u008D\u008E\u008F" +
+        "\u0090\u0091\u0092\u0093\u0094\u0095\u0096\u0097\u0098\u0099\u009A\u009B\u009C\u009D\u009E\u009F" +
+        "\uFFFE\uFFFF");
+
+    /// <summary>The index of the first character YAML 1.1 does not allow in a stream (C0 and C1 control characters
+    /// other than tab, line feed, carriage return and next line; U+FFFE, U+FFFF; unpaired surrogates), or null.</summary>
+    private static int? FindDisallowedCharacter(string text)
+    {
+        var span = text.AsSpan();
+        var control = span.IndexOfAny(s_disallowed);
+        var searchEnd = control < 0 ? span.Length : control;
+        var offset = 0;
+        while (offset < searchEnd)
+        {
+            var surrogate = span[offset..searchEnd].IndexOfAnyInRange('\uD800', '\uDFFF');
+            if (surrogate < 0)
+            {
+                break;
+            }
+
+            var at = offset + surrogate;
+            if (char.IsHighSurrogate(span[at]) && at + 1 < span.Length && char.IsLowSurrogate(span[at + 1]))
+            {
+                offset = at + 2;
+                continue;
+            }
+
+            return at;
+        }
+
+        return control < 0 ? null : control;
+    }
+
+    private static (int Line, int Column) LineColumn(string text, int index)
+    {
+        var before = text.AsSpan(0, index);
+        var line = before.Count('\n') + 1;
+        return (line, index - (before.LastIndexOf('\n') + 1) + 1);
+    }
+
+    /// <summary>The index and 1-based line of the first line at or after <paramref name="fromLine"/> that starts a
+    /// document (<c>---</c> alone or followed by a space).</summary>
+    private static (int Index, int Line)? FindDocumentMarker(string text, int index, int line, int fromLine)
+    {
+        while (index < text.Length)
+        {
+            var end = text.IndexOf('\n', index);
+            if (end < 0)
+            {
+                end = text.Length;
+            }
+
+            if (line >= fromLine && text.AsSpan(index, end - index).TrimEnd('\r') is var content
+                && content.StartsWith("---", StringComparison.Ordinal) && (content.Length == 3 || content[3] is ' ' or '\t'))
+            {
+                return (index, line);
+            }
+
+            index = end + 1;
+            line++;
+        }
+
+        return null;
+    }
+
+    /// <summary>Reads the documents of <paramref name="text"/> from <paramref name="start"/> (the start of line
+    /// <paramref name="lineOffset"/> + 1); returns the place of the error that stopped it, or null at the end.</summary>
+    private static (int Line, int Column)? ReadSegment(string text, int start, int lineOffset, Action<Document> document, Action<int, int, string> error)
+    {
+        var parser = new Parser(new SegmentReader(text, start));
         var stack = new Stack<Frame>();
         var anchors = new Dictionary<string, (TreeNode Node, long Size)>(StringComparer.Ordinal);
         TreeNode? root = null;
@@ -39,11 +141,11 @@ internal static class YamlTreeReader
                 var current = parser.Current!;
                 switch (current)
                 {
-                    case DocumentStart start:
+                    case DocumentStart documentStart:
                         root = null;
                         anchors.Clear();
                         aliasExpansion = 0;
-                        documentLine = (int)start.Start.Line;
+                        documentLine = (int)documentStart.Start.Line + lineOffset;
                         break;
                     case DocumentEnd:
                         var done = root;
@@ -67,13 +169,13 @@ internal static class YamlTreeReader
                             owner.PendingMerge = true;
                         }
 
-                        Add(new ScalarNode(scalar.Value, Resolve(scalar), (int)scalar.Start.Line, (int)scalar.Start.Column), scalar, 1);
+                        Add(new ScalarNode(scalar.Value, Resolve(scalar), (int)scalar.Start.Line + lineOffset, (int)scalar.Start.Column), scalar, 1);
                         break;
                     case MappingStart mapping:
-                        Push(new MappingNode((int)mapping.Start.Line, (int)mapping.Start.Column), mapping);
+                        Push(new MappingNode((int)mapping.Start.Line + lineOffset, (int)mapping.Start.Column), mapping);
                         break;
                     case SequenceStart sequence:
-                        Push(new SequenceNode((int)sequence.Start.Line, (int)sequence.Start.Column), sequence);
+                        Push(new SequenceNode((int)sequence.Start.Line + lineOffset, (int)sequence.Start.Column), sequence);
                         break;
                     case MappingEnd:
                     case SequenceEnd:
@@ -109,24 +211,29 @@ internal static class YamlTreeReader
         }
         catch (YamlException ex)
         {
-            var line = ex.Start.Line > 0 ? (int)ex.Start.Line : 1;
+            var line = (ex.Start.Line > 0 ? (int)ex.Start.Line : 1) + lineOffset;
             var column = ex.Start.Column > 0 ? (int)ex.Start.Column : 1;
-            if (ex.Message.Contains(" tab", StringComparison.Ordinal) && FindIndentationTab(text, line) is { } tab)
+            if (ex.Message.Contains(" tab", StringComparison.Ordinal) && FindIndentationTab(text, start, lineOffset + 1, line) is { } tab)
             {
                 // The parser reports tabs at the start of the enclosing mapping or scalar; point at the tab itself.
                 error(tab.Line, tab.Column, "invalid YAML: expected spaces for indentation, found a tab (YAML does not allow tabs there)");
+                return tab.Line > line ? tab : (line, column);
             }
-            else
-            {
-                error(line, column, "invalid YAML: " + CleanMessage(ex));
-            }
+
+            error(line, column, "invalid YAML: " + CleanMessage(ex));
+            return (line, column);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            error(1, 1, "invalid YAML: the parser failed (" + ex.GetType().Name + ": " + ex.Message + ")");
+            // A failure inside the YAML library itself: report it where reading stopped.
+            var line = (parser.Current is { } last ? (int)last.End.Line : 1) + lineOffset;
+            var column = parser.Current is { } at ? (int)at.End.Column : 1;
+            error(line, column, $"invalid YAML: expected text the YAML reader can read, found text it fails on ({ex.GetType().Name}: {ex.Message})");
+            return (line, column);
         }
 
         callbackFailure?.Throw();
+        return null;
 
         void Push(TreeNode node, NodeEvent nodeEvent)
         {
@@ -236,11 +343,10 @@ internal static class YamlTreeReader
         return message;
     }
 
-    /// <summary>The first tab in the indentation of a line at or after <paramref name="fromLine"/>.</summary>
-    private static (int Line, int Column)? FindIndentationTab(string text, int fromLine)
+    /// <summary>The first tab in the indentation of a line at or after <paramref name="fromLine"/>, searching from
+    /// <paramref name="lineStart"/>, the start of line <paramref name="line"/>.</summary>
+    private static (int Line, int Column)? FindIndentationTab(string text, int lineStart, int line, int fromLine)
     {
-        var line = 1;
-        var lineStart = 0;
         while (lineStart <= text.Length)
         {
             var lineEnd = text.IndexOf('\n', lineStart);
@@ -392,6 +498,33 @@ internal static class YamlTreeReader
 
         value = negative ? (long)(0 - result) : (long)result;
         return true;
+    }
+
+    /// <summary>Reads a string from an index on, without copying it.</summary>
+    private sealed class SegmentReader(string text, int start) : TextReader
+    {
+        private int _position = start;
+
+        public override int Peek() => _position < text.Length ? text[_position] : -1;
+
+        public override int Read() => _position < text.Length ? text[_position++] : -1;
+
+        public override int Read(char[] buffer, int index, int count) => Read(buffer.AsSpan(index, count));
+
+        public override int Read(Span<char> buffer)
+        {
+            var count = Math.Min(buffer.Length, text.Length - _position);
+            text.AsSpan(_position, count).CopyTo(buffer);
+            _position += count;
+            return count;
+        }
+
+        public override string ReadToEnd()
+        {
+            var rest = text[_position..];
+            _position = text.Length;
+            return rest;
+        }
     }
 
     private sealed class Frame(TreeNode node, NodeEvent nodeEvent)

@@ -1005,10 +1005,10 @@ public sealed class ObjectBinderTests
             result,
             "test.yaml:5:23: spec.ips[1]: expected an IPv4 or IPv6 address, found \"192.168.10.500\"",
             "test.yaml:6:3: spec.port: unknown field \"port\"; expected one of: nodeName, interfaceName, ips, ports (did you mean \"ports\"? port itself belongs in a ports entry: check the indentation)",
-            "test.yaml:9:3: spec.ports[0].port: expected a port number, found none",
+            "test.yaml:9:5: spec.ports[0].port: expected a port number, found none",
             "test.yaml:10:5: spec.ports[1]: expected a mapping, found the integer 5432",
-            "test.yaml:11:29: spec.ports[2].port: expected a port number between 1 and 65535, found 70000",
-            "test.yaml:11:11: spec.ports[2].name: expected a port name (IANA_SVC_NAME), found \"Pg\": it may contain only lower-case letters a-z, digits and '-'");
+            "test.yaml:11:12: spec.ports[2].name: expected a port name (IANA_SVC_NAME), found \"Pg\": it may contain only lower-case letters a-z, digits and '-'",
+            "test.yaml:11:22: spec.ports[2].port: expected a port number between 1 and 65535, found 70000");
     }
 
     [Fact]

@@ -76,8 +76,12 @@ public static partial class Namespaces
         }
 
         using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
+
+        // Process.Dispose leaves redirected pipes to the finalizer: close them here.
+        using var stdout = process.StandardOutput;
+        using var stderr = process.StandardError;
+        var output = stdout.ReadToEndAsync();
+        var error = stderr.ReadToEndAsync();
         process.WaitForExit();
         return (process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
     }

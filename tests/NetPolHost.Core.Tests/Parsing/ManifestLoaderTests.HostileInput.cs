@@ -1,0 +1,480 @@
+using System.Diagnostics;
+using System.Text;
+using NetPolHost.Parsing;
+
+namespace NetPolHost.Core.Tests.Parsing;
+
+/// <summary>Hostile input: each gives a diagnostic with a place, never an exception, in bounded time and memory.</summary>
+public sealed partial class ManifestLoaderTests
+{
+    private const string Nesting = "expected at most 100 levels of nesting, found more";
+    private const string IndentationHint = " (check the indentation of this line and the one above it)";
+
+    [Theory]
+    [InlineData("apiVersion: v1\nkind: Namespace\nmetadata: {name: a\n", "test.yaml:4:1: invalid YAML: while parsing a flow mapping, did not find expected ',' or '}'")]
+    [InlineData("apiVersion: v1\nkind: Namespace\nmetadata:\n  finalizers: [a, b\n", "test.yaml:5:1: invalid YAML: while parsing a flow sequence, did not find expected ',' or ']'")]
+    [InlineData("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: \"abc\n", "test.yaml:4:9: invalid YAML: while scanning a quoted scalar, found unexpected end of stream")]
+    [InlineData("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: 'abc\n", "test.yaml:4:9: invalid YAML: while scanning a quoted scalar, found unexpected end of stream")]
+    [InlineData("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a: b\n", "test.yaml:4:10: invalid YAML: while scanning a plain scalar value, found invalid mapping")]
+    [InlineData("apiVersion: v1\nkind: Namespace\n- a\n", "test.yaml:3:1: invalid YAML: while parsing a block mapping, did not find expected key" + IndentationHint)]
+    [InlineData("apiVersion: v1\nkind: @Namespace\n", "test.yaml:2:7: invalid YAML: while scanning for the next token, found character that cannot start any token")]
+    [InlineData("apiVersion: v1\nkind: `Namespace`\n", "test.yaml:2:7: invalid YAML: while scanning for the next token, found character that cannot start any token")]
+    [InlineData("apiVersion: v1\nkind: *\n", "test.yaml:2:7: invalid YAML: while scanning an anchor or alias, found value containing disallowed: []{},")]
+    [InlineData("items:\n  - a\n - b\n", "test.yaml:3:2: invalid YAML: while parsing a block mapping, did not find expected key" + IndentationHint)]
+    [InlineData("a: [b\nc: d]\n", "test.yaml:1:4: invalid YAML: expected text the YAML reader can read, found text it fails on (InvalidOperationException: Operation is not valid due to the current state of the object.)")]
+    public void LoadText_MalformedYaml_IsAnErrorAtItsPlace(string text, string expected)
+    {
+        var result = Manifests.Load(text);
+
+        LoadAssert.Errors(result, expected);
+    }
+
+    [Fact]
+    public void LoadText_UnsupportedYamlVersion_IsAnError_AndTheDocumentIsReadAfterIt()
+    {
+        var result = Manifests.Load("%YAML 2.0\n---\na: b\n");
+
+        LoadAssert.Errors(
+            result,
+            "test.yaml:1:1: invalid YAML: found incompatible YAML document",
+            "test.yaml:3:1: kind: expected the kind of the object (e.g. NetworkPolicy), found none");
+    }
+
+    [Fact]
+    public void LoadText_MalformedDocument_DoesNotHideTheDocumentsAfterIt()
+    {
+        var result = Manifests.Load("""
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: a}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: b
+             labels: {}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: c, labels: {x: -y}}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: [d
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+            	name: e
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: f}
+            """);
+
+        LoadAssert.Errors(
+            result,
+            "test.yaml:9:2: invalid YAML: while parsing a block mapping, did not find expected key" + IndentationHint,
+            "test.yaml:13:33: metadata.labels.x: expected a label value (empty, or letters, digits, '-', '_' or '.', starting and ending with a letter or digit; regex '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?'), found \"-y\"",
+            "test.yaml:18:1: invalid YAML: while parsing a flow sequence, did not find expected ',' or ']'",
+            "test.yaml:22:1: invalid YAML: expected spaces for indentation, found a tab (YAML does not allow tabs there)");
+        Assert.Equal(["a", "f"], result.Snapshot.Namespaces.Select(n => n.Name).ToArray());
+    }
+
+    [Theory]
+    [InlineData("apiVersion: v1\nkind: Namespace\nmetadata:\n\tname: x\n", 4, 1)]
+    [InlineData("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n  labels:\n  \ta: b\n", 6, 3)]
+    [InlineData("apiVersion: v1\nkind: Namespace\nmetadata:\n  labels:\n    a: b\n\t\n  name: x\n", 6, 1)]
+    [InlineData("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n\tlabels: {a: b}\n", 5, 1)]
+    public void LoadText_TabInIndentation_IsAnErrorAtTheTab(string text, int line, int column)
+    {
+        var result = Manifests.Load(text);
+
+        LoadAssert.Errors(result, $"test.yaml:{line}:{column}: invalid YAML: expected spaces for indentation, found a tab (YAML does not allow tabs there)");
+    }
+
+    [Fact]
+    public void LoadText_TabAfterAColon_IsAllowed()
+    {
+        var result = Manifests.Load("apiVersion:\tv1\nkind: Namespace\nmetadata:\n  name:\tx   \t# comment\n");
+
+        LoadAssert.Valid(result);
+        Assert.Equal("x", Assert.Single(result.Snapshot.Namespaces).Name);
+    }
+
+    [Fact]
+    public void LoadBytes_NulByte_IsBinaryData()
+    {
+        var result = new ManifestLoader().LoadBytes([.. "apiVersion: v1\nki"u8, 0, .. "nd: x"u8], "bin.yaml");
+
+        LoadAssert.Errors(result, "bin.yaml:2:3: expected YAML or JSON text, found binary data (a NUL byte at offset 17)");
+    }
+
+    [Theory]
+    [InlineData("apiVersion: v1\nkind: Name\0space\n", "test.yaml:2:11: expected YAML text, found the control character U+0000 (YAML allows no control characters other than tab, line feed and carriage return)")]
+    [InlineData("apiVersion: v1\nkind: Name\u0007space\n", "test.yaml:2:11: expected YAML text, found the control character U+0007 (YAML allows no control characters other than tab, line feed and carriage return)")]
+    [InlineData("a: b\n\u001b[31mred\n", "test.yaml:2:1: expected YAML text, found the control character U+001B (YAML allows no control characters other than tab, line feed and carriage return)")]
+    [InlineData("a: \"\u0085\u009f\"\n", "test.yaml:1:6: expected YAML text, found the control character U+009F (YAML allows no control characters other than tab, line feed and carriage return)")]
+    [InlineData("a: b\u007f\n", "test.yaml:1:5: expected YAML text, found the control character U+007F (YAML allows no control characters other than tab, line feed and carriage return)")]
+    public void LoadText_ControlCharacters_AreAnError(string text, string expected)
+    {
+        var result = Manifests.Load(text);
+
+        LoadAssert.Errors(result, expected);
+    }
+
+    [Fact]
+    public void LoadText_LoneSurrogates_AreAnError()
+    {
+        // Not theory data: xunit would not keep an invalid UTF-16 string intact.
+        LoadAssert.Errors(Manifests.Load("a: \ud800b\n"), "test.yaml:1:4: expected YAML text, found a lone UTF-16 surrogate U+D800 (YAML allows no control characters other than tab, line feed and carriage return)");
+        LoadAssert.Errors(Manifests.Load("a: b\udc00\n"), "test.yaml:1:5: expected YAML text, found a lone UTF-16 surrogate U+DC00 (YAML allows no control characters other than tab, line feed and carriage return)");
+        LoadAssert.Errors(Manifests.Load("a: \udc00\ud800\n"), "test.yaml:1:4: expected YAML text, found a lone UTF-16 surrogate U+DC00 (YAML allows no control characters other than tab, line feed and carriage return)");
+    }
+
+    [Fact]
+    public void LoadText_CharactersOutsideTheBasicPlane_AreAllowed()
+    {
+        var result = Manifests.Load("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  annotations: {note: \"\U0001F4A5 \u00e9\u4e2d\u00a0\"}\n");
+
+        LoadAssert.Valid(result);
+    }
+
+    [Fact]
+    public void LoadBytes_InvalidUtf8_IsAnErrorAtTheByte()
+    {
+        var result = new ManifestLoader().LoadBytes([.. "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a"u8, 0xC3, 0x28, .. "b\n"u8], "latin.yaml");
+
+        LoadAssert.Errors(result, "latin.yaml:4:10: expected UTF-8 text, found an invalid byte sequence at offset 50");
+    }
+
+    [Fact]
+    public void LoadBytes_Latin1Text_IsAnErrorAtTheFirstNonUtf8Byte()
+    {
+        var result = new ManifestLoader().LoadBytes(Encoding.Latin1.GetBytes("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: café\n"), "latin1.yaml");
+
+        LoadAssert.Errors(result, "latin1.yaml:4:12: expected UTF-8 text, found an invalid byte sequence at offset 52");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void LoadBytes_RandomBytes_IsOneErrorAtTheFirstBadByte(int seed)
+    {
+        var bytes = new byte[4096];
+        new Random(seed).NextBytes(bytes);
+
+        var result = new ManifestLoader().LoadBytes(bytes, "random.bin");
+
+        // The oracle: the first NUL byte, else the first byte the strict UTF-8 decoder rejects.
+        var nul = Array.IndexOf(bytes, (byte)0);
+        int offset;
+        string message;
+        if (nul >= 0)
+        {
+            offset = nul;
+            message = $"expected YAML or JSON text, found binary data (a NUL byte at offset {nul})";
+        }
+        else
+        {
+            try
+            {
+                _ = new UTF8Encoding(false, true).GetString(bytes);
+                throw new InvalidOperationException("random bytes that are valid UTF-8: choose another seed");
+            }
+            catch (DecoderFallbackException ex)
+            {
+                offset = ex.Index;
+                message = $"expected UTF-8 text, found an invalid byte sequence at offset {offset}";
+            }
+        }
+
+        var line = bytes.AsSpan(0, offset).Count((byte)'\n') + 1;
+        var column = offset - (bytes.AsSpan(0, offset).LastIndexOf((byte)'\n') + 1) + 1;
+        LoadAssert.Errors(result, $"random.bin:{line}:{column}: {message}");
+    }
+
+    [Fact]
+    public void LoadBytes_RandomPrintableText_NeverThrows()
+    {
+        var random = new Random(7);
+        const string Alphabet = "abcXYZ019 :-[]{}#&*!|>'\"%@`,?\n\n\n\t\\/.=~";
+        for (var i = 0; i < 200; i++)
+        {
+            var text = new string([.. Enumerable.Range(0, random.Next(1, 400)).Select(_ => Alphabet[random.Next(Alphabet.Length)])]);
+
+            var result = new ManifestLoader().LoadBytes(Encoding.UTF8.GetBytes(text), "random.yaml");
+
+            Assert.All(result.Errors, e => Assert.True(e.Line >= 1 && e.Column >= 1 && e.Message.Length > 0, e.ToString()));
+        }
+    }
+
+    [Fact]
+    public void LoadPaths_HundredMegabyteComment_IsReadQuickly()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("huge.yaml");
+        using (var stream = File.Create(file))
+        {
+            var line = Encoding.ASCII.GetBytes("# " + new string('x', 1021) + "\n");
+            for (var i = 0; i < 100 * 1024; i++)
+            {
+                stream.Write(line);
+            }
+
+            stream.Write("apiVersion: v1\nkind: Namespace\nmetadata: {name: after-the-comment}\n"u8);
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var result = new ManifestLoader().LoadPaths([file]);
+        stopwatch.Stop();
+
+        LoadAssert.Valid(result);
+        Assert.Equal("after-the-comment", Assert.Single(result.Snapshot.Namespaces).Name);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(15), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public void LoadPaths_HundredMegabyteAnnotation_IsReadQuickly()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("annotated.yaml");
+        using (var stream = File.Create(file))
+        {
+            stream.Write("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: big\n  annotations:\n    blob: \""u8);
+            var chunk = Encoding.ASCII.GetBytes(new string('y', 1024 * 1024));
+            for (var i = 0; i < 100; i++)
+            {
+                stream.Write(chunk);
+            }
+
+            stream.Write("\"\n"u8);
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var result = new ManifestLoader().LoadPaths([file]);
+        stopwatch.Stop();
+
+        LoadAssert.Valid(result);
+        Assert.Equal("big", Assert.Single(result.Snapshot.Namespaces).Name);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(15), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public void LoadPaths_HundredMegabytesAboveTheLimit_IsAnErrorWithoutReadingIt()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("huge.yaml");
+        using (var stream = File.Create(file))
+        {
+            stream.SetLength(100L * 1024 * 1024);
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var result = new ManifestLoader(new ManifestLoaderOptions { MaxFileBytes = 64L * 1024 * 1024 }).LoadPaths([file]);
+
+        LoadAssert.Errors(result, $"{file}:0:0: expected a manifest file of at most 64 MiB, found 100 MiB (raise ManifestLoaderOptions.MaxFileBytes to read it)");
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public void LoadText_DeepFlowNesting_IsAnError()
+    {
+        var result = Manifests.Load(new string('[', 10_000) + new string(']', 10_000));
+
+        LoadAssert.Errors(result, $"test.yaml:1:101: invalid YAML: {Nesting}");
+    }
+
+    [Fact]
+    public void LoadText_DeepFlowMappingNesting_IsAnError()
+    {
+        var result = Manifests.Load("a: " + string.Concat(Enumerable.Repeat("{a: ", 10_000)) + "1" + new string('}', 10_000));
+
+        LoadAssert.Errors(result, $"test.yaml:1:400: invalid YAML: {Nesting}");
+    }
+
+    [Fact]
+    public void LoadText_DeepBlockMappingNesting_IsAnError()
+    {
+        var text = string.Concat(Enumerable.Range(0, 10_000).Select(i => new string(' ', i * 2) + "a:\n"));
+
+        var result = Manifests.Load(text);
+
+        LoadAssert.Errors(result, $"test.yaml:101:201: invalid YAML: {Nesting}");
+    }
+
+    [Fact]
+    public void LoadText_DeepBlockSequenceNesting_IsAnError()
+    {
+        var text = string.Concat(Enumerable.Range(0, 10_000).Select(i => new string(' ', i) + "-\n"));
+
+        var result = Manifests.Load(text);
+
+        LoadAssert.Errors(result, $"test.yaml:101:101: invalid YAML: {Nesting}");
+    }
+
+    [Fact]
+    public void LoadText_DeepCompactSequenceNesting_IsAnError()
+    {
+        var result = Manifests.Load(string.Concat(Enumerable.Repeat("- ", 10_000)) + "x\n");
+
+        LoadAssert.Errors(result, $"test.yaml:1:201: invalid YAML: {Nesting}");
+    }
+
+    [Fact]
+    public void LoadText_DeepJsonArrays_IsAnError()
+    {
+        var result = ManifestLoader.LoadText(new string('[', 10_000) + new string(']', 10_000), "deep.json");
+
+        LoadAssert.Errors(result, $"deep.json:1:101: invalid JSON: {Nesting}");
+    }
+
+    [Fact]
+    public void LoadText_DeepJsonObjects_IsAnError()
+    {
+        var result = ManifestLoader.LoadText(string.Concat(Enumerable.Repeat("{\"a\":", 10_000)) + "1" + new string('}', 10_000), "deep.json");
+
+        LoadAssert.Errors(result, $"deep.json:1:501: invalid JSON: {Nesting}");
+    }
+
+    [Fact]
+    public void LoadText_NestingWithinTheLimit_IsRead()
+    {
+        var result = Manifests.Load("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  annotations:\n    x: \"1\"\n---\n" + new string('[', 99) + new string(']', 99) + "\n");
+
+        LoadAssert.Errors(result, "test.yaml:8:1: expected a Kubernetes object (a mapping with apiVersion and kind), found a list");
+        Assert.Single(result.Snapshot.Namespaces);
+    }
+
+    [Fact]
+    public void LoadText_BillionLaughs_IsRefused()
+    {
+        var text = new StringBuilder("a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        for (var i = 1; i < 10; i++)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"a{i}: &a{i} [{string.Join(',', Enumerable.Repeat($"*a{i - 1}", 10))}]\n");
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var result = Manifests.Load(text.ToString());
+
+        LoadAssert.Errors(result, "test.yaml:6:38: invalid YAML: expected aliases to expand the document to at most 1,000,000 nodes, found more (a \"billion laughs\" document?); not expanding it");
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public void LoadText_AliasesInEachDocument_AreCountedPerDocument()
+    {
+        var document = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n{0}\n  labels: &l {{a: b}}\n  annotations: *l\n";
+        var text = string.Join("---\n", Enumerable.Range(0, 50).Select(i => string.Format(System.Globalization.CultureInfo.InvariantCulture, document, i)));
+
+        var result = Manifests.Load(text);
+
+        LoadAssert.Valid(result);
+        Assert.Equal(50, result.Snapshot.Namespaces.Count);
+    }
+
+    [Fact]
+    public void LoadText_AliasToUndefinedAnchor_IsAnError()
+    {
+        var result = Manifests.Load("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: *name\n");
+
+        LoadAssert.Errors(result, "test.yaml:4:9: invalid YAML: expected an anchor &name before the alias *name, found none");
+    }
+
+    [Fact]
+    public void LoadText_AliasToAnAnchorDefinedLater_IsAnError()
+    {
+        var result = Manifests.Load("a: *x\nb: &x 1\n");
+
+        LoadAssert.Errors(result, "test.yaml:1:4: invalid YAML: expected an anchor &x before the alias *x, found none");
+    }
+
+    [Fact]
+    public void LoadText_AnchorFromAnotherDocument_IsNotVisible()
+    {
+        var result = Manifests.Load("apiVersion: v1\nkind: Namespace\nmetadata: &m {name: a}\n---\napiVersion: v1\nkind: Namespace\nmetadata: *m\n");
+
+        LoadAssert.Errors(result, "test.yaml:7:11: invalid YAML: expected an anchor &m before the alias *m, found none");
+        Assert.Single(result.Snapshot.Namespaces);
+    }
+
+    [Fact]
+    public void LoadText_ComplexMappingKey_IsAnError()
+    {
+        var result = Manifests.Load("apiVersion: v1\nkind: Namespace\nmetadata:\n  ? [a, b]\n  : c\n");
+
+        LoadAssert.Errors(result, "test.yaml:4:5: invalid YAML: expected a plain value as mapping key, found a list");
+    }
+
+    [Fact]
+    public void LoadText_DuplicateKeysEverywhere_AreAllReported()
+    {
+        var result = Manifests.Load("""
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            kind: NetworkPolicy
+            metadata: {name: a, namespace: b, name: a}
+            spec: {podSelector: {}, podSelector: {}, ingress: [{from: [], from: []}]}
+            """);
+
+        LoadAssert.Errors(
+            result,
+            "test.yaml:3:1: kind: expected each field once, found \"kind\" again (first at line 2)",
+            "test.yaml:4:35: metadata.name: expected each field once, found \"name\" again (first at line 4)",
+            "test.yaml:5:25: spec.podSelector: expected each field once, found \"podSelector\" again (first at line 5)",
+            "test.yaml:5:63: spec.ingress[0].from: expected each field once, found \"from\" again (first at line 5)");
+    }
+
+    [Theory]
+    [InlineData("hello\n", "the string \"hello\"")]
+    [InlineData("- a\n- b\n", "a list")]
+    [InlineData("42\n", "the integer 42")]
+    [InlineData("true\n", "the boolean true")]
+    [InlineData("\"quoted\"\n", "the string \"quoted\"")]
+    [InlineData("[1, 2]\n", "a list")]
+    public void LoadText_DocumentThatIsAScalarOrAList_IsAnError(string text, string found)
+    {
+        var result = Manifests.Load(text);
+
+        LoadAssert.Errors(result, $"test.yaml:1:1: expected a Kubernetes object (a mapping with apiVersion and kind), found {found}");
+    }
+
+    [Fact]
+    public void LoadText_JsonScalarOrList_IsAnError()
+    {
+        var result = ManifestLoader.LoadText("[{\"apiVersion\": \"v1\"}]\n42\n\"x\"\n", "values.json");
+
+        LoadAssert.Errors(
+            result,
+            "values.json:1:1: expected a Kubernetes object (a mapping with apiVersion and kind), found a list",
+            "values.json:2:1: expected a Kubernetes object (a mapping with apiVersion and kind), found the integer 42",
+            "values.json:3:1: expected a Kubernetes object (a mapping with apiVersion and kind), found the string \"x\"");
+    }
+
+    [Fact]
+    public void LoadText_VeryLongKey_IsAnError()
+    {
+        var result = Manifests.Load(new string('k', 2000) + ": v\n");
+
+        LoadAssert.Errors(
+            result,
+            $"test.yaml:1:1: expected a Kubernetes object (a mapping with apiVersion and kind), found the string \"{new string('k', 57)}...\"",
+            "test.yaml:1:2001: invalid YAML: did not find expected <document start>");
+    }
+
+    [Fact]
+    public void LoadText_ManyErrors_AreAllReported()
+    {
+        var text = string.Concat(Enumerable.Range(0, 1000).Select(i => $"---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: Bad_{i}}}\n"));
+
+        var result = Manifests.Load(text);
+
+        Assert.Equal(1000, result.Errors.Count);
+        Assert.Equal("test.yaml:4:18: metadata.name: expected a lower-case DNS label (letters a-z, digits and '-', starting and ending with a letter or digit; regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?'), found \"Bad_0\"", result.Errors[0].ToString());
+        Assert.Equal(4000, result.Errors[^1].Line);
+    }
+}

@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.Net;
+using NetPolHost.Backends;
+using NetPolHost.Matching;
+using NetPolHost.Model;
+using NetPolHost.Nftables.Runtime;
+using NetPolHost.Planning;
+using NetPolHost.TestKit;
+using NetPolHost.TestKit.Net;
+
+namespace NetPolHost.Nftables.Tests.Kernel;
+
+/// <summary>Behaviour of the backend in a real kernel: atomicity, rejection, conntrack, dry runs, drift, ownership.</summary>
+[Trait("Category", "Integration")]
+public sealed class BackendKernelTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static void SkipIfUnavailable() => Assert.SkipWhen(Namespaces.UnavailableReason() is not null, Namespaces.UnavailableReason() ?? string.Empty);
+
+    [Fact]
+    public async Task Reapply_100ChangingPlans_NeverDropsAFlowThatStaysAllowed()
+    {
+        SkipIfUnavailable();
+        await using var lab = SmallLab.Create();
+        using var backend = lab.Backend();
+        var stays = SmallLab.AllowXaToXb();
+        var plans = new[]
+        {
+            SmallLab.Plan(SmallLab.Snapshot(stays)),
+            SmallLab.Plan(SmallLab.Snapshot(stays, SmallLab.DenyAll("y"))),
+            SmallLab.Plan(SmallLab.Snapshot(stays, SmallLab.DenyAll("y"), SmallLab.AllowXaToXb("second") with { Ingress = [new NetworkPolicyRule { Ports = [new NetworkPolicyPort { Port = 81 }] }] })),
+        };
+        await backend.ApplyAsync(plans[0], cancellationToken: Token);
+
+        using var stop = new CancellationTokenSource();
+        var failures = 0;
+        var probes = 0;
+        var prober = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                // A dropped SYN is retransmitted after one second: a probe slower than 900 ms was dropped.
+                var watch = Stopwatch.StartNew();
+                var tcp = await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp, TimeSpan.FromMilliseconds(900));
+                var udpAllowedDuringChange = await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("y/a"), 80, Protocol.Udp, TimeSpan.FromMilliseconds(900));
+                _ = udpAllowedDuringChange;
+                Interlocked.Increment(ref probes);
+                if (!tcp)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+
+                _ = watch;
+            }
+        }, Token);
+
+        for (var i = 0; i < 100; i++)
+        {
+            // Half incremental, half full replacements of the table, all while the flow is probed.
+            await backend.ApplyAsync(plans[(i % 2) + 1 - (i % 3 == 0 ? 1 : 0)], new ApplyOptions { Full = i % 2 == 0 }, Token);
+        }
+
+        await stop.CancelAsync();
+        await prober;
+        Assert.True(probes > 20, $"only {probes} probes ran");
+        Assert.Equal(0, failures);
+        Assert.False(await lab.Lab.ProbeAsync("y/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp));
+    }
+
+    [Fact]
+    public async Task RejectedTransaction_LeavesTheOldStateWhole()
+    {
+        SkipIfUnavailable();
+        await using var lab = SmallLab.Create();
+        var sabotage = false;
+        using var backend = new NftablesFirewallBackend(
+            new NftablesOptions { NetworkNamespace = lab.Node },
+            () => new SabotagingRunner(new LibNftablesRunner(lab.Node), () => sabotage),
+            null,
+            null);
+        var before = SmallLab.Plan(SmallLab.Snapshot(SmallLab.AllowXaToXb()));
+        await backend.ApplyAsync(before, cancellationToken: Token);
+        var listing = lab.Nft("list", "table", "inet", "netpolhost");
+
+        sabotage = true;
+        var after = SmallLab.Plan(SmallLab.Snapshot(SmallLab.DenyAll("x")));
+        var error = await Assert.ThrowsAsync<BackendApplyException>(() => backend.ApplyAsync(after, cancellationToken: Token));
+        Assert.StartsWith("Backend 'nftables' could not apply the plan: nft rejected the full transaction; the previous state is unchanged. nft said: Error:", error.Message, StringComparison.Ordinal);
+        Assert.Equal(listing, lab.Nft("list", "table", "inet", "netpolhost"));
+        Assert.True(await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp, TimeSpan.FromSeconds(1)));
+        Assert.False(await lab.Lab.ProbeAsync("y/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp));
+
+        sabotage = false;
+        await backend.ApplyAsync(after, cancellationToken: Token);
+        Assert.False(await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp));
+    }
+
+    [Fact]
+    public async Task EstablishedConnection_StopsWhenAChangeDeniesIt()
+    {
+        SkipIfUnavailable();
+        Assert.SkipWhen(Namespaces.Which("conntrack") is null, "the conntrack program (Debian package conntrack) is missing");
+        await using var lab = SmallLab.Create();
+
+        // Without the option the established flow keeps going (ct state established is accepted first)...
+        using (var plain = lab.Backend(conntrack: false))
+        {
+            await plain.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(SmallLab.AllowXaToXb())), cancellationToken: Token);
+            using var connection = await lab.Lab.ConnectAsync("x/a", SmallLab.Ip("x/b"), 80);
+            Assert.True(await NetworkLab.EchoAsync(connection, TimeSpan.FromSeconds(2)));
+            await plain.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(SmallLab.DenyAll("x"))), cancellationToken: Token);
+            Assert.True(await NetworkLab.EchoAsync(connection, TimeSpan.FromSeconds(2)));
+        }
+
+        // ...with it (the default) the change stops it.
+        using var backend = lab.Backend();
+        await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(SmallLab.AllowXaToXb())), cancellationToken: Token);
+        using var established = await lab.Lab.ConnectAsync("x/a", SmallLab.Ip("x/b"), 80);
+        using var unaffected = await lab.Lab.ConnectAsync("x/a", SmallLab.Ip("y/a"), 80);
+        Assert.True(await NetworkLab.EchoAsync(established, TimeSpan.FromSeconds(2)));
+        var result = await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(SmallLab.DenyAll("x"))), cancellationToken: Token);
+        Assert.Empty(result.Warnings);
+        Assert.False(await NetworkLab.EchoAsync(established, TimeSpan.FromSeconds(2)));
+        Assert.True(await NetworkLab.EchoAsync(unaffected, TimeSpan.FromSeconds(2)));
+    }
+
+    [Fact]
+    public async Task DryRun_IsCheckedByTheKernelButNotCommitted()
+    {
+        SkipIfUnavailable();
+        await using var lab = SmallLab.Create();
+        using var backend = lab.Backend();
+        var plan = SmallLab.Plan(SmallLab.Snapshot(SmallLab.DenyAll("x")));
+        var result = await backend.ApplyAsync(plan, new ApplyOptions { DryRun = true }, Token);
+        Assert.True(result.DryRun);
+        Assert.True(result.Changed);
+        Assert.DoesNotContain("netpolhost", lab.Nft("list", "tables"), StringComparison.Ordinal);
+        Assert.True(await lab.Lab.ProbeAsync("y/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp, TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public async Task Drift_IsReportedAndRepaired()
+    {
+        SkipIfUnavailable();
+        await using var lab = SmallLab.Create();
+        using var backend = lab.Backend();
+        var plan = SmallLab.Plan(SmallLab.Snapshot(SmallLab.AllowXaToXb()));
+        await backend.ApplyAsync(plan, cancellationToken: Token);
+        Assert.Empty((await backend.GetStatusAsync(plan, Token)).Drift);
+
+        // Someone removes the element that lets x/a in.
+        var set = plan.Rules.Single().Id;
+        lab.Nft("delete", "element", "inet", "netpolhost", "r_" + set.Replace('-', '_') + "_h4", "{", SmallLab.Ip("x/a").ToString(), "}");
+        Assert.False(await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp));
+        var drift = (await backend.GetStatusAsync(plan, Token)).Drift;
+        Assert.Equal([$"set r_{set.Replace('-', '_')}_h4: 1 element(s) missing, 0 unexpected"], drift);
+
+        var repaired = await backend.ApplyAsync(plan, new ApplyOptions { Full = true }, Token);
+        Assert.True(repaired.Changed);
+        Assert.Empty((await backend.GetStatusAsync(plan, Token)).Drift);
+        Assert.True(await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp, TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public async Task IncrementalApply_AfterTheTableWasDeleted_ReplacesItWhole()
+    {
+        SkipIfUnavailable();
+        await using var lab = SmallLab.Create();
+        using var backend = lab.Backend();
+        await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(SmallLab.AllowXaToXb())), cancellationToken: Token);
+        lab.Nft("delete", "table", "inet", "netpolhost");
+        var result = await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(SmallLab.AllowXaToXb(), SmallLab.DenyAll("y"))), cancellationToken: Token);
+        Assert.Equal("! the table differed from the last applied state: replaced it whole", result.Changes[0]);
+        Assert.False(await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("y/a"), 80, Protocol.Tcp));
+        Assert.False(await lab.Lab.ProbeAsync("y/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp));
+    }
+
+    [Fact]
+    public async Task Apply_SamePlanTwice_ChangesNothingTheSecondTime()
+    {
+        SkipIfUnavailable();
+        await using var lab = SmallLab.Create();
+        var plan = SmallLab.Plan(SmallLab.Snapshot(SmallLab.AllowXaToXb()));
+        using (var first = lab.Backend())
+        {
+            Assert.True((await first.ApplyAsync(plan, cancellationToken: Token)).Changed);
+            Assert.False((await first.ApplyAsync(plan, cancellationToken: Token)).Changed);
+        }
+
+        // A new process (a new backend instance) compares with the kernel and changes nothing either.
+        using var second = lab.Backend();
+        Assert.False((await second.ApplyAsync(plan, cancellationToken: Token)).Changed);
+    }
+
+    [Fact]
+    public async Task Remove_DeletesOnlyTheOwnedTable_AndCoexistenceIsReported()
+    {
+        SkipIfUnavailable();
+        await using var lab = SmallLab.Create();
+        lab.Nft("add", "table", "ip", "filter");
+        lab.Nft("add", "chain", "ip", "filter", "FORWARD", "{ type filter hook forward priority 0; policy drop; }");
+        lab.Nft("add", "table", "inet", "other");
+        lab.Nft("add", "chain", "inet", "other", "c", "{ type filter hook input priority 0; }");
+        using var backend = lab.Backend();
+        var result = await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(SmallLab.AllowXaToXb())), cancellationToken: Token);
+        Assert.Equal(["table ip filter chain FORWARD (hook forward, policy drop) can still drop traffic that netpolhost accepts"], result.Warnings);
+        Assert.False(await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp)); // their drop wins over our accept
+
+        await backend.RemoveAllAsync(Token);
+        var tables = lab.Nft("list", "tables");
+        Assert.Equal("table ip filter\ntable inet other\n", tables);
+        await backend.RemoveAllAsync(Token); // nothing left: still fine
+    }
+
+    [Fact]
+    public async Task IPv6_AndIPv4_AreBothEnforced()
+    {
+        SkipIfUnavailable();
+        await using var lab = SmallLab.Create(dualStack: true);
+        using var backend = lab.Backend();
+        var snapshot = SmallLab.Snapshot(
+            SmallLab.AllowXaToXb(),
+            new NetworkPolicy
+            {
+                Name = "v6-block",
+                Namespace = "x",
+                PodSelector = LabelSelector.ForLabels("pod", "b"),
+                Ingress = [new NetworkPolicyRule { Peers = [new NetworkPolicyPeer { IPBlock = new IPBlock(new Cidr(RandomCluster.PodIPv6("y/a"), 128)) }], Ports = [new NetworkPolicyPort { Port = 81, Protocol = Protocol.Udp }] }],
+            });
+        await backend.ApplyAsync(SmallLab.Plan(snapshot), cancellationToken: Token);
+        var matcher = new PolicyMatcher(snapshot);
+        foreach (var from in SmallLab.PodNames)
+        {
+            foreach (var v6 in new[] { false, true })
+            {
+                foreach (var (port, protocol) in new[] { (80, Protocol.Tcp), (81, Protocol.Tcp), (80, Protocol.Udp), (81, Protocol.Udp) })
+                {
+                    var source = v6 ? RandomCluster.PodIPv6(from) : SmallLab.Ip(from);
+                    var target = v6 ? RandomCluster.PodIPv6("x/b") : SmallLab.Ip("x/b");
+                    if (from == "x/b")
+                    {
+                        continue;
+                    }
+
+                    var expected = matcher.Decide(new Flow(FlowEndpoint.ForPod(from.Split('/')[0], from.Split('/')[1], source), FlowEndpoint.ForPod("x", "b", target), port, protocol)).Allowed;
+                    var actual = await lab.Lab.ProbeAsync(from, target, port, protocol) || (expected && await lab.Lab.ProbeAsync(from, target, port, protocol, TimeSpan.FromSeconds(2)));
+                    Assert.True(expected == actual, $"{from} -> x/b [{target}]:{port}/{protocol}: matcher {expected}, kernel {actual}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task HostileNames_AreAppliedAsSafeComments()
+    {
+        SkipIfUnavailable();
+        await using var lab = SmallLab.Create();
+        using var backend = lab.Backend();
+        var evil = SmallLab.AllowXaToXb("x\"; flush ruleset; \"") with { Labels = LabelMap.Of("a", "b") };
+        await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(evil)), cancellationToken: Token);
+        var listing = lab.Nft("list", "table", "inet", "netpolhost");
+        Assert.Contains("comment \"x/x__ flush ruleset_ _ ingress[0] h:", listing, StringComparison.Ordinal);
+        Assert.True(await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp, TimeSpan.FromSeconds(1)));
+        Assert.False(await lab.Lab.ProbeAsync("y/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp));
+    }
+
+    /// <summary>Appends a command the kernel rejects to every transaction while armed.</summary>
+    private sealed class SabotagingRunner(INftRunner inner, Func<bool> armed) : INftRunner
+    {
+        public string Kind => inner.Kind;
+
+        public NftResult Run(string commands, bool dryRun = false) =>
+            inner.Run(armed() ? commands + "add rule inet netpolhost np_forward jump chain_that_does_not_exist\n" : commands, dryRun);
+
+        public NftResult ListJson(string command) => inner.ListJson(command);
+
+        public void Dispose() => inner.Dispose();
+    }
+}

@@ -1,0 +1,130 @@
+using System.Text.RegularExpressions;
+using NetPolHost.Matching;
+using NetPolHost.Model;
+using NetPolHost.Nftables.Rendering;
+using NetPolHost.Parsing;
+using NetPolHost.Planning;
+using NetPolHost.TestKit;
+
+namespace NetPolHost.Nftables.Tests.Rendering;
+
+public sealed partial class NftPlanRendererTests
+{
+    private static RulePlan SamplePlan()
+    {
+        var snapshot = new ManifestLoader().LoadPaths([Path.Combine(TestPaths.Root, "examples", "sample")]).GetSnapshotOrThrow();
+        return RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = "node-1" });
+    }
+
+    [Fact]
+    public void RenderNative_Sample_MatchesGoldenScript()
+    {
+        var backend = new NftablesFirewallBackend();
+        TestPaths.AssertGolden("sample-node-1.nft", backend.RenderNative(SamplePlan()));
+    }
+
+    [Fact]
+    public void Render_RuleCount_FollowsPolicyRulesNotPeers()
+    {
+        static int Rules(int peers)
+        {
+            var builder = new ClusterBuilder().Namespace("x").Namespace("clients")
+                .Pod("x/web", "10.0.0.1", "app=web")
+                .Policies("""
+                    apiVersion: networking.k8s.io/v1
+                    kind: NetworkPolicy
+                    metadata: {name: web, namespace: x}
+                    spec:
+                      podSelector: {}
+                      ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: clients}}}], ports: [{port: 80}, {port: 8000, endPort: 8100}]}]
+                    """);
+            for (var i = 0; i < peers; i++)
+            {
+                builder.Pod($"clients/c{i}", $"10.{1 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}", node: "node-2");
+            }
+
+            var plan = RulePlanCompiler.Compile(builder.Build(), new RulePlanOptions { NodeName = "node-1" });
+            var state = NftPlanRenderer.Render(plan, "netpolhost");
+            Assert.Equal(peers, state.Sets["r_" + RulePlanCompiler.PolicyId(new PolicyRef("x", "web")) + "_i0_h4"].Elements.Length);
+            return state.RuleCount;
+        }
+
+        Assert.Equal(Rules(1_000), Rules(100_000));
+    }
+
+    [Fact]
+    public void Render_UserTextNeverChangesTheScriptBeyondASafeComment()
+    {
+        static string Render(string policyName, string labelValue)
+        {
+            var policy = new NetworkPolicy
+            {
+                Name = policyName,
+                Namespace = "x",
+                PodSelector = new LabelSelector { MatchLabels = LabelMap.Of("app", labelValue) },
+                Ingress = [new NetworkPolicyRule { Peers = [new NetworkPolicyPeer { PodSelector = new LabelSelector { MatchLabels = LabelMap.Of("app", labelValue) } }], Ports = [new NetworkPolicyPort { Port = 80 }] }],
+            };
+            var snapshot = ClusterSnapshot.Create(
+                [new Model.Namespace { Name = "x", Labels = LabelMap.Of("evil", labelValue) }],
+                [new Pod { Namespace = "x", Name = "web", NodeName = "n", Labels = LabelMap.Of("app", labelValue), IPs = [System.Net.IPAddress.Parse("10.0.0.1")] }],
+                policies: [policy]);
+            return new NftablesFirewallBackend().RenderNative(RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = "n" }));
+        }
+
+        var evil = Render("x\"; flush ruleset; \"", "a}\n{ drop; }\"");
+        var benign = Render("benign", "a");
+
+        foreach (Match comment in CommentPattern().Matches(evil))
+        {
+            Assert.Matches("^[A-Za-z0-9 ./_:=\\[\\]-]*$", comment.Groups[1].Value);
+        }
+
+        Assert.DoesNotContain("flush ruleset", CommentPattern().Replace(evil, "comment \"\""), StringComparison.Ordinal);
+        Assert.Equal(Normalize(benign), Normalize(evil));
+
+        static string Normalize(string script) =>
+            IdPattern().Replace(CommentPattern().Replace(script, "comment \"\""), "ID");
+    }
+
+    [Fact]
+    public void Render_InvalidInterfaceName_IsRefused()
+    {
+        var snapshot = ClusterSnapshot.Create(
+            hostEndpoints: [new HostEndpoint { Namespace = "h", Name = "me", NodeName = "n", InterfaceName = "eth0\"; flush ruleset", IPs = [System.Net.IPAddress.Parse("192.168.1.1")] }],
+            policies: [new NetworkPolicy { Name = "p", Namespace = "h", PolicyTypes = PolicyTypes.Ingress }]);
+        var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = "n" });
+        var error = Assert.Throws<UnsupportedPolicyFeatureException>(() => new NftablesFirewallBackend().RenderNative(plan));
+        Assert.Equal("Backend 'nftables' cannot enforce the interface name eth0__ flush ruleset (not a valid Linux interface name), which policy 'h/me' uses.", error.Message);
+    }
+
+    [Fact]
+    public void Render_HostEndpoints_GetInputAndOutputChainsThatAcceptLocalPodsFirst()
+    {
+        var snapshot = new ClusterBuilder()
+            .Pod("x/a", "10.0.0.1", node: "n")
+            .Host("h/me", "192.168.1.1", "role=node", node: "n")
+            .Host("h/eth1", "192.168.2.1", "role=node", node: "n")
+            .Policies("""
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: ssh, namespace: h}
+                spec:
+                  podSelector: {matchLabels: {role: node}}
+                  ingress: [{ports: [{port: 22}]}]
+                """).Build();
+        var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = "n" });
+        var state = NftPlanRenderer.Render(plan, "t");
+        var input = state.Chains[NftNames.Input].Rules;
+        Assert.StartsWith("ct state established,related accept", input[0], StringComparison.Ordinal);
+        Assert.StartsWith("ip saddr @np_local4 accept", input[4], StringComparison.Ordinal);
+        Assert.StartsWith("ip daddr vmap @np_hing4", input[6], StringComparison.Ordinal);
+        Assert.Equal(["10.0.0.1"], state.Sets[NftNames.LocalPods4].Elements);
+        Assert.Equal(2, state.Sets[NftNames.HostIngress4].Elements.Length);
+    }
+
+    [GeneratedRegex("comment \"([^\"]*)\"")]
+    private static partial Regex CommentPattern();
+
+    [GeneratedRegex("(r_[0-9a-f]{10}|c_[ie]_[0-9a-f]{10})")]
+    private static partial Regex IdPattern();
+}
