@@ -34,6 +34,7 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
     private readonly Func<IFirewalldBus> _busFactory;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
+    private readonly Lock _reapplyLock = new();
     private IFirewalldBus? _bus;
     private IDisposable? _subscription;
     private volatile bool _busBroken;
@@ -342,7 +343,9 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
                 $"firewalld already has {string.Join(" and ", diff.Conflicts)}, which NetPolHost did not create (its short description is not '{FirewalldNames.Marker}'); nothing was changed. Remove or rename it, or choose another FirewalldOptions.Prefix.");
         }
 
+        // What changes for the packets: the desired entries against what firewalld enforces now (its runtime).
         var entryChanges = FirewalldDiff.EntryChanges(desired, snapshot.RuntimeEntries, full);
+        var effective = entryChanges;
         var warnings = new List<string>(desired.Warnings);
         if (dryRun)
         {
@@ -428,7 +431,7 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
                 }
             }
 
-            var result = Result(diff, entryChanges, dryRun: false, changed: true, stopwatch, warnings);
+            var result = Result(diff, effective, dryRun: false, changed: true, stopwatch, warnings);
             Log.Applied(_logger, _options.Prefix, reloaded ? "with reload" : "runtime", result.ObjectsAdded, result.ObjectsRemoved, result.ElementsAdded, result.ElementsRemoved, stopwatch.Elapsed.TotalMilliseconds);
             return result;
         }
@@ -441,7 +444,7 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
     private static ApplyResult Result(FirewalldDiff diff, List<(IpsetSpec Set, int Added, int Removed)> entryChanges, bool dryRun, bool changed, Stopwatch stopwatch, List<string> warnings)
     {
         var lines = new List<string>(diff.Lines);
-        lines.AddRange(entryChanges.Select(c => $"~ ipset {c.Set.Name}: runtime entries +{c.Added.ToString(CultureInfo.InvariantCulture)} -{c.Removed.ToString(CultureInfo.InvariantCulture)} (setEntries with {c.Set.Entries.Count.ToString(CultureInfo.InvariantCulture)})"));
+        lines.AddRange(entryChanges.Select(c => $"~ ipset {c.Set.Name}: entries +{c.Added.ToString(CultureInfo.InvariantCulture)} -{c.Removed.ToString(CultureInfo.InvariantCulture)} (now {c.Set.Entries.Count.ToString(CultureInfo.InvariantCulture)})"));
         if (diff.NeedsReload)
         {
             lines.Add("reload firewalld");
@@ -650,7 +653,7 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
         }
 
         var token = _lifetime.Token;
-        lock (_gate)
+        lock (_reapplyLock)
         {
             _reapply = _reapply.ContinueWith(_ => ReapplyAsync(reason, token), token, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
         }

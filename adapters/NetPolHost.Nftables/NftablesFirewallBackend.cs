@@ -25,6 +25,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Func<INftRunner>? _runnerFactory;
+    private readonly NftPlanRenderer _renderer = new();
     private INftRunner? _runner;
     private IConntrack? _conntrack;
     private bool _conntrackResolved;
@@ -87,7 +88,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
     public string RenderChanges(RulePlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var desired = NftPlanRenderer.Render(plan, _options.TableName);
+        var desired = _renderer.RenderPlan(plan, _options.TableName);
         return (_applied is null ? NftDiff.Full(desired) : NftDiff.Between(_applied, desired)).Script;
     }
 
@@ -96,13 +97,13 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
     {
         ArgumentNullException.ThrowIfNull(plan);
         options ??= new ApplyOptions();
-        var desired = NftPlanRenderer.Render(plan, _options.TableName);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var runner = Runner();
             var stopwatch = Stopwatch.StartNew();
+            var desired = _renderer.RenderPlan(plan, _options.TableName);
+            var runner = Runner();
             var full = _applied is null || options.Full;
             NftDiff diff;
             IReadOnlyList<string>? kernelChanges = null;

@@ -108,15 +108,15 @@ public sealed partial class WindowsFirewallBackend : IFirewallBackend, IDisposab
                 switch (change.Kind)
                 {
                     case RuleChangeKind.Add:
-                        Call(() => store.Add(change.Rule), change.ToString(), done, diff.Changes.Count);
+                        Call(() => store.Add(change.Rule), "add rule " + change.Name, done, diff.Changes.Count);
                         break;
                     case RuleChangeKind.Update:
-                        Call(() => store.Update(change.Rule, change.Fields), change.ToString(), done, diff.Changes.Count);
+                        Call(() => store.Update(change.Rule, change.Fields), $"update rule {change.Name} ({change.Fields})", done, diff.Changes.Count);
                         break;
                     default:
                         for (var i = 0; i < change.Count; i++)
                         {
-                            Call(() => store.Remove(change.Name, _options.GroupName), change.ToString(), done, diff.Changes.Count);
+                            Call(() => store.Remove(change.Name, _options.GroupName), "remove rule " + change.Name, done, diff.Changes.Count);
                         }
 
                         break;
@@ -154,7 +154,7 @@ public sealed partial class WindowsFirewallBackend : IFirewallBackend, IDisposab
             var done = 0;
             foreach (var rule in rules)
             {
-                Call(() => store.Remove(rule.Name, _options.GroupName), "- rule " + rule.Name, done++, rules.Count);
+                Call(() => store.Remove(rule.Name, _options.GroupName), "remove rule " + rule.Name, done++, rules.Count);
             }
         }
         finally
@@ -256,7 +256,7 @@ public sealed partial class WindowsFirewallBackend : IFirewallBackend, IDisposab
         var progress = total == 0
             ? string.Empty
             : $" {done.ToString(CultureInfo.InvariantCulture)} of {total.ToString(CultureInfo.InvariantCulture)} changes were made before it (Windows Firewall has no transactions; apply again to finish).";
-        return new BackendApplyException(Name, $"Windows Firewall refused to {what.TrimStart('+', '~', '-', ' ')}: HRESULT 0x{ex.HResult.ToString("X8", CultureInfo.InvariantCulture)} ({ex.Message}).{progress}{hint}", ex);
+        return new BackendApplyException(Name, $"Windows Firewall refused to {what}: HRESULT 0x{ex.HResult.ToString("X8", CultureInfo.InvariantCulture)} ({ex.Message}).{progress}{hint}", ex);
     }
 
     private static partial class Log

@@ -169,8 +169,8 @@ public sealed class FirewalldFirewallBackendTests : IAsyncDisposable
         Assert.False(reapplied.Task.IsCompleted);
         _bus.Calls.Clear();
 
+        // The reload empties the runtime entries (PersistEntries is off); only the re-apply fills them again.
         _bus.ExternalReload();
-        Assert.Empty(_bus.RuntimeIPSets["nph-pods-4"].Entries);
         var result = await reapplied.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
 
         Assert.NotNull(result);

@@ -95,7 +95,7 @@ internal sealed class NftDiff
         foreach (var set in to.Sets.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
         {
             from.Sets.TryGetValue(set.Name, out var old);
-            if (old is not null && old.ContentHash == set.ContentHash && old.Elements.AsSpan().SequenceEqual(set.Elements))
+            if (old is not null && old.SameElements(set))
             {
                 continue;
             }
@@ -154,33 +154,14 @@ internal sealed class NftDiff
         };
     }
 
-    /// <summary>Elements only in <paramref name="old"/> and only in <paramref name="fresh"/> (both sorted ordinally).
-    /// A map key whose verdict changed is deleted (by key) and added again.</summary>
+    /// <summary>Elements only in <paramref name="old"/> and only in <paramref name="fresh"/>, in their order. A map key
+    /// whose verdict changed is deleted (by key) and added again.</summary>
     private static (List<string> Gone, List<string> Fresh) Compare(string[] old, string[] fresh, bool isMap)
     {
-        var gone = new List<string>();
-        var added = new List<string>();
-        int i = 0, j = 0;
-        while (i < old.Length || j < fresh.Length)
-        {
-            var c = i == old.Length ? 1 : j == fresh.Length ? -1 : string.CompareOrdinal(old[i], fresh[j]);
-            if (c == 0)
-            {
-                i++;
-                j++;
-            }
-            else if (c < 0)
-            {
-                gone.Add(isMap ? MapKey(old[i]) : old[i]);
-                i++;
-            }
-            else
-            {
-                added.Add(fresh[j]);
-                j++;
-            }
-        }
-
+        var oldSet = new HashSet<string>(old, StringComparer.Ordinal);
+        var freshSet = new HashSet<string>(fresh, StringComparer.Ordinal);
+        var gone = old.Where(e => !freshSet.Contains(e)).Select(e => isMap ? MapKey(e) : e).ToList();
+        var added = fresh.Where(e => !oldSet.Contains(e)).ToList();
         return (gone, added);
     }
 

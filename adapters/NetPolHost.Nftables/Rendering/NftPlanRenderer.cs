@@ -16,15 +16,35 @@ namespace NetPolHost.Nftables.Rendering;
 /// sets (cheap element updates); ipBlock ranges go to small interval sets. Node-local traffic never reaches the
 /// forward hook, and the input/output chains accept local pods before any host endpoint check.
 /// </remarks>
-internal static class NftPlanRenderer
+internal sealed class NftPlanRenderer
 {
+    private readonly Dictionary<IPAddress, string> _addressText = [];
+    private readonly Dictionary<string, (IPAddress[] Source, NftSet Set)> _hostSets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _fingerprints = new(StringComparer.Ordinal);
+    private readonly Dictionary<(char, ValueList<string>), string> _chainNames = [];
     private const string Established = "ct state established,related accept";
     private const string Invalid = "ct state invalid drop";
     private const string NeighbourDiscovery = "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept";
 
-    public static NftState Render(RulePlan plan, string table)
+    /// <summary>Renders with a fresh renderer (no cache).</summary>
+    public static NftState Render(RulePlan plan, string table) => new NftPlanRenderer().RenderPlan(plan, table);
+
+    /// <summary>Renders, reusing the address texts of earlier renders (a backend keeps one renderer).</summary>
+    public NftState RenderPlan(RulePlan plan, string table)
     {
-        var sets = new List<NftSet>();
+        if (_addressText.Count > 1_000_000)
+        {
+            _addressText.Clear();
+            _hostSets.Clear();
+        }
+
+        if (_fingerprints.Count > 100_000)
+        {
+            _fingerprints.Clear();
+            _chainNames.Clear();
+        }
+
+        var sets = new Dictionary<string, NftSet>(StringComparer.Ordinal);
         var chains = new List<NftChain>();
         var ruleLines = new Dictionary<string, string[]>(StringComparer.Ordinal);
 
@@ -67,11 +87,16 @@ internal static class NftPlanRenderer
                 }
 
                 var letter = direction == Direction.Ingress ? 'i' : 'e';
-                var chainName = NftNames.Chain(letter, directionPlan.Rules);
+                if (!_chainNames.TryGetValue((letter, directionPlan.Rules), out var chainName))
+                {
+                    chainName = NftNames.Chain(letter, directionPlan.Rules);
+                    _chainNames[(letter, directionPlan.Rules)] = chainName;
+                }
+
                 if (chainNames.Add(chainName))
                 {
                     var lines = directionPlan.Rules.SelectMany(id => ruleLines[id]).ToList();
-                    lines.Add(WithComment("counter drop", $"netpolhost {(direction == Direction.Ingress ? "ingress" : "egress")} isolated"));
+                    lines.Add(WithCommentCached("counter drop", $"netpolhost {(direction == Direction.Ingress ? "ingress" : "egress")} isolated"));
                     chains.Add(new NftChain(chainName, null, [.. lines]));
                 }
 
@@ -117,7 +142,7 @@ internal static class NftPlanRenderer
             }
 
             var type = name.EndsWith('4') ? "ipv4_addr" : "ipv6_addr";
-            sets.Add(new NftSet(name, $"type {type} : verdict;", [.. elements.Distinct(StringComparer.Ordinal)], isMap: true));
+            sets[name] = new NftSet(name, $"type {type} : verdict;", [.. elements.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)], isMap: true);
         }
 
         chains.Add(BaseChain(NftNames.Forward, "type filter hook forward priority filter; policy accept;",
@@ -133,10 +158,10 @@ internal static class NftPlanRenderer
 
         if (hasHostEndpoints)
         {
-            var local4 = plan.LocalPodAddresses.Where(a => !IsV6(a)).Select(a => a.ToString()).ToArray();
-            var local6 = plan.LocalPodAddresses.Where(IsV6).Select(a => a.ToString()).ToArray();
-            sets.Add(new NftSet(NftNames.LocalPods4, "type ipv4_addr;", local4, isMap: false));
-            sets.Add(new NftSet(NftNames.LocalPods6, "type ipv6_addr;", local6, isMap: false));
+            var local4 = plan.LocalPodAddresses.Where(a => !IsV6(a)).Select(Text).ToArray();
+            var local6 = plan.LocalPodAddresses.Where(IsV6).Select(Text).ToArray();
+            sets[NftNames.LocalPods4] = new NftSet(NftNames.LocalPods4, "type ipv4_addr;", local4, isMap: false);
+            sets[NftNames.LocalPods6] = new NftSet(NftNames.LocalPods6, "type ipv6_addr;", local6, isMap: false);
             chains.Add(BaseChain(NftNames.Input, "type filter hook input priority filter; policy accept;",
             [
                 Established,
@@ -163,12 +188,24 @@ internal static class NftPlanRenderer
             ]));
         }
 
-        return new NftState(table, sets, chains);
+        return new NftState(table, sets.Values, chains);
     }
 
-    private static string[] RenderRule(PlanRule rule, List<NftSet> sets)
+    private string Text(IPAddress address)
     {
-        var name = NftNames.Rule(rule.Id);
+        if (!_addressText.TryGetValue(address, out var text))
+        {
+            text = address.ToString();
+            _addressText[address] = text;
+        }
+
+        return text;
+    }
+
+    /// <summary>The rules of one plan entry. Host sets are named after the entry's selector peers, so entries with the
+    /// same selectors share one set; range and port sets belong to the entry.</summary>
+    private string[] RenderRule(PlanRule rule, Dictionary<string, NftSet> sets)
+    {
         var label = $"{rule.Source.Policy} {(rule.Direction == Direction.Ingress ? "ingress" : "egress")}[{rule.Source.Rule.ToString(CultureInfo.InvariantCulture)}]";
         var ports = string.Empty;
         if (!rule.Ports.IsAll)
@@ -178,37 +215,75 @@ internal static class NftPlanRenderer
                 return [];
             }
 
-            var portSet = name + "_p";
-            sets.Add(new NftSet(portSet, "type inet_proto . inet_service; flags interval;", [.. rule.Ports.Ranges.Select(PortElement)], isMap: false));
+            // Port sets belong to one plan entry (a stable id), so editing a rule's ports changes elements only.
+            var portSet = NftNames.Rule(rule.Id) + "_p";
+            sets[portSet] = new NftSet(portSet, "type inet_proto . inet_service; flags interval;", [.. rule.Ports.Ranges.Select(PortElement)], isMap: false);
             ports = $" meta l4proto . th dport @{portSet}";
         }
 
         if (rule.Peers.IsAll)
         {
-            return [WithComment((ports.Trim() + " return").Trim(), label)];
+            return [WithCommentCached((ports.Trim() + " return").Trim(), label)];
         }
 
         var peerKeyword = rule.Direction == Direction.Ingress ? "saddr" : "daddr";
         var lines = new List<string>(4);
-        var hosts4 = rule.Peers.Hosts.Where(a => !IsV6(a)).Select(a => a.ToString()).ToArray();
-        var hosts6 = rule.Peers.Hosts.Where(IsV6).Select(a => a.ToString()).ToArray();
-        var ranges4 = rule.Peers.Ranges.Where(r => !r.IsIPv6).Select(RangeElement).ToArray();
-        var ranges6 = rule.Peers.Ranges.Where(r => r.IsIPv6).Select(RangeElement).ToArray();
-        Add(name + "_h4", "type ipv4_addr;", hosts4, "ip");
-        Add(name + "_h6", "type ipv6_addr;", hosts6, "ip6");
-        Add(name + "_b4", "type ipv4_addr; flags interval;", ranges4, "ip");
-        Add(name + "_b6", "type ipv6_addr; flags interval;", ranges6, "ip6");
+        var hosts = rule.HostsKey;
+        var own = NftNames.Rule(rule.Id);
+        AddHosts("h4_" + hosts, "type ipv4_addr;", false, "ip");
+        AddHosts("h6_" + hosts, "type ipv6_addr;", true, "ip6");
+        Add(own + "_b4", "type ipv4_addr; flags interval;", () => [.. rule.Peers.Ranges.Where(r => !r.IsIPv6).Select(RangeElement)], "ip");
+        Add(own + "_b6", "type ipv6_addr; flags interval;", () => [.. rule.Peers.Ranges.Where(r => r.IsIPv6).Select(RangeElement)], "ip6");
         return [.. lines];
 
-        void Add(string set, string declaration, string[] elements, string family)
+        // Host sets are the large ones: when the plan's addresses are the ones rendered last time (compared by reference,
+        // then by value), the rendered set is reused instead of being built again.
+        void AddHosts(string set, string declaration, bool v6, string family)
         {
-            if (elements.Length == 0)
+            var slice = rule.Peers.HostsOfFamily(v6);
+            if (slice.IsEmpty)
             {
                 return;
             }
 
-            sets.Add(new NftSet(set, declaration, elements, isMap: false));
-            lines.Add(WithComment($"{family} {peerKeyword} @{set}{ports} return", label));
+            if (!sets.ContainsKey(set))
+            {
+                if (_hostSets.TryGetValue(set, out var previous) && SameAddresses(previous.Source, slice))
+                {
+                    sets[set] = previous.Set;
+                }
+                else
+                {
+                    var values = new string[slice.Length];
+                    for (var i = 0; i < slice.Length; i++)
+                    {
+                        values[i] = Text(slice[i]);
+                    }
+
+                    var rendered = new NftSet(set, declaration, values, isMap: false);
+                    sets[set] = rendered;
+                    _hostSets[set] = (slice.ToArray(), rendered);
+                }
+            }
+
+            lines.Add(WithCommentCached($"{family} {peerKeyword} @{set}{ports} return", label));
+        }
+
+        void Add(string set, string declaration, Func<string[]> elements, string family)
+        {
+            if (!sets.TryGetValue(set, out var existing))
+            {
+                var values = elements();
+                if (values.Length == 0)
+                {
+                    return;
+                }
+
+                existing = new NftSet(set, declaration, values, isMap: false);
+                sets[set] = existing;
+            }
+
+            lines.Add(WithCommentCached($"{family} {peerKeyword} @{set}{ports} return", label));
         }
     }
 
@@ -217,11 +292,41 @@ internal static class NftPlanRenderer
 
     /// <summary>Appends a comment holding a sanitised label and a hash of the rule's text, so a rule read back from the
     /// kernel can be compared exactly with the rendered one.</summary>
-    internal static string WithComment(string rule, string? label)
+    internal static string WithComment(string rule, string? label) => WithComment(rule, label, "h:" + NftNames.Hash(rule, 8));
+
+    private string WithCommentCached(string rule, string? label)
     {
-        var fingerprint = "h:" + NftNames.Hash(rule, 8);
+        if (!_fingerprints.TryGetValue(rule, out var fingerprint))
+        {
+            fingerprint = "h:" + NftNames.Hash(rule, 8);
+            _fingerprints[rule] = fingerprint;
+        }
+
+        return WithComment(rule, label, fingerprint);
+    }
+
+    private static string WithComment(string rule, string? label, string fingerprint)
+    {
         var text = label is null ? fingerprint : NftNames.Comment(label) + " " + fingerprint;
         return $"{rule} comment \"{text}\"";
+    }
+
+    private static bool SameAddresses(ReadOnlySpan<IPAddress> x, ReadOnlySpan<IPAddress> y)
+    {
+        if (x.Length != y.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < x.Length; i++)
+        {
+            if (!ReferenceEquals(x[i], y[i]) && !x[i].Equals(y[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     internal static string PortElement(PortRange range)

@@ -11,14 +11,6 @@ internal sealed class NftSet
         Declaration = declaration;
         Elements = elements;
         IsMap = isMap;
-        Array.Sort(Elements, StringComparer.Ordinal);
-        var hash = new HashCode();
-        foreach (var element in Elements)
-        {
-            hash.Add(element, StringComparer.Ordinal);
-        }
-
-        ContentHash = hash.ToHashCode();
     }
 
     public string Name { get; }
@@ -26,12 +18,15 @@ internal sealed class NftSet
     /// <summary>The inside of the set's braces without elements, e.g. <c>type ipv4_addr; flags interval;</c>.</summary>
     public string Declaration { get; }
 
-    /// <summary>Elements as rendered (for maps, <c>key : verdict</c>), sorted ordinally, distinct.</summary>
+    /// <summary>Elements as rendered (for maps, <c>key : verdict</c>), distinct, in the plan's canonical order.</summary>
     public string[] Elements { get; }
 
     public bool IsMap { get; }
 
-    public int ContentHash { get; }
+    /// <summary>Whether both hold the same elements in the same order (element strings are usually shared
+    /// instances, so this is mostly reference comparisons).</summary>
+    public bool SameElements(NftSet other) =>
+        ReferenceEquals(this, other) || Elements.AsSpan().SequenceEqual(other.Elements);
 
     public string Kind => IsMap ? "map" : "set";
 }

@@ -12,7 +12,7 @@ internal static class WfpRenderer
     public static string Json(WfpTranslation translation, string nodeName)
     {
         var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("backend", WfpFilterTranslator.BackendName);

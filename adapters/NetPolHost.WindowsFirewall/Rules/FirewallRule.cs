@@ -43,23 +43,3 @@ internal sealed record FirewallRule
     /// <summary>Whether ports can be set (TCP and UDP only).</summary>
     public bool HasPorts => Protocol is NetFw.ProtocolTcp or NetFw.ProtocolUdp;
 }
-
-/// <summary><c>NET_FW_RULE_DIRECTION</c>.</summary>
-internal enum FirewallDirection
-{
-    /// <summary><c>NET_FW_RULE_DIR_IN</c>.</summary>
-    Inbound = 1,
-
-    /// <summary><c>NET_FW_RULE_DIR_OUT</c>.</summary>
-    Outbound = 2,
-}
-
-/// <summary><c>NET_FW_ACTION</c>.</summary>
-internal enum FirewallAction
-{
-    /// <summary><c>NET_FW_ACTION_BLOCK</c>.</summary>
-    Block = 0,
-
-    /// <summary><c>NET_FW_ACTION_ALLOW</c>.</summary>
-    Allow = 1,
-}

@@ -2,19 +2,6 @@ using System.Globalization;
 
 namespace NetPolHost.WindowsFirewall.Rules;
 
-/// <summary>What a change does to one rule.</summary>
-internal enum RuleChangeKind
-{
-    /// <summary>Adds a rule.</summary>
-    Add,
-
-    /// <summary>Sets some properties of an existing rule.</summary>
-    Update,
-
-    /// <summary>Removes every rule of a name in the owned group.</summary>
-    Remove,
-}
-
 /// <summary>One step of a reconcile.</summary>
 /// <param name="Kind">Add, update or remove.</param>
 /// <param name="Name">The rule name.</param>

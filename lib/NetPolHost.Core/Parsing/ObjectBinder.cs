@@ -1095,13 +1095,13 @@ internal sealed class ObjectBinder
             var fieldPath = Join(path, key.Value);
             var message = $"unknown field {Quote(key.Value)}; expected one of: {string.Join(", ", known)}";
 
-            // A field NetPolHost knows elsewhere is most likely indented wrongly; a near miss of a field that belongs
-            // here is most likely a typo.
             // "podSelector:" with nothing after it, and the selector's lines at the same indentation instead of below.
             var emptyAbove = i > 0 && map.Entries[i - 1] is { Value: ScalarNode { Kind: ScalarKind.Null } } previous
                 && Array.IndexOf(known, previous.Key.Value) >= 0 && previous.Key.Line < key.Line
                 ? Quote(previous.Key.Value)
                 : null;
+            // A field NetPolHost knows elsewhere is most likely indented wrongly; a near miss of a field that belongs
+            // here is most likely a typo.
             var close = known.Where(k => Distance(k, key.Value) <= Math.Max(1, k.Length / 4)).OrderBy(k => Distance(k, key.Value)).FirstOrDefault();
             if (s_fieldHomes.TryGetValue(key.Value, out var home))
             {

@@ -10,8 +10,9 @@ namespace NetPolHost.Parsing;
 /// <remarks>
 /// Plain scalars resolve with YAML 1.1 rules as the Kubernetes YAML reader does (<c>yes</c>, <c>on</c> are booleans,
 /// <c>80</c> is an integer). Aliases share the anchored node; their expanded size is counted and limited. Nesting is
-/// limited. Errors stop the reading of the stream; documents read before are kept. Each document is handed over as
-/// soon as it ends, so a file of many documents never holds more than one tree.
+/// limited, and so are the characters a stream may hold. A syntax error ends its document; reading goes on at the next
+/// document marker. Each document is handed over as soon as it ends, so a file of many documents never holds more than
+/// one tree.
 /// </remarks>
 internal static class YamlTreeReader
 {
@@ -223,6 +224,15 @@ internal static class YamlTreeReader
             error(line, column, "invalid YAML: " + CleanMessage(ex));
             return (line, column);
         }
+        catch (InvalidOperationException ex) when (ex.StackTrace?.Contains("ScanPlainScalar", StringComparison.Ordinal) == true)
+        {
+            // YamlDotNet fails this way on a plain value inside [ ] or { } that goes on at a line indented no more
+            // than the key: "metadata: {name: a,\nnamespace: b}". Point at that line.
+            var lastLine = (parser.Current is { } last ? (int)last.End.Line : 0) + lineOffset;
+            var (line, column) = FirstContentAfter(text, start, lineOffset + 1, lastLine) ?? (lastLine, 1);
+            error(line, column, "invalid YAML: expected the lines inside [ ] or { } to be indented more than the key they belong to, found this line (or a bracket above is not closed)");
+            return (line, column);
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A failure inside the YAML library itself: report it where reading stopped.
@@ -324,7 +334,7 @@ internal static class YamlTreeReader
             message = message[(marker + 3)..];
         }
 
-        message = message.Trim().TrimEnd('.');
+        message = string.Join(' ', message.Split(' ', StringSplitOptions.RemoveEmptyEntries)).TrimEnd('.');
 
         // The parser's sentences start with a capital ("While parsing…"); ours and names ("YAML") are kept as they are.
         if (message.Length > 1 && char.IsUpper(message[0]) && char.IsLower(message[1]))
@@ -341,6 +351,36 @@ internal static class YamlTreeReader
         }
 
         return message;
+    }
+
+    /// <summary>The line and column of the first non-blank character on a line after <paramref name="afterLine"/>,
+    /// searching from <paramref name="lineStart"/>, the start of line <paramref name="line"/>.</summary>
+    private static (int Line, int Column)? FirstContentAfter(string text, int lineStart, int line, int afterLine)
+    {
+        while (lineStart < text.Length)
+        {
+            var lineEnd = text.IndexOf('\n', lineStart);
+            if (lineEnd < 0)
+            {
+                lineEnd = text.Length;
+            }
+
+            if (line > afterLine)
+            {
+                for (var i = lineStart; i < lineEnd; i++)
+                {
+                    if (text[i] is not (' ' or '\t' or '\r'))
+                    {
+                        return (line, i - lineStart + 1);
+                    }
+                }
+            }
+
+            line++;
+            lineStart = lineEnd + 1;
+        }
+
+        return null;
     }
 
     /// <summary>The first tab in the indentation of a line at or after <paramref name="fromLine"/>, searching from

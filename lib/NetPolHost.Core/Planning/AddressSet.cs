@@ -182,6 +182,7 @@ public sealed record AddressSet
 {
     private UInt128[]? _sortedV4;
     private UInt128[]? _sortedV6;
+    private int _v6Start = -1;
 
     /// <summary>Every address of both families.</summary>
     public static AddressSet All { get; } = new() { IsAll = true };
@@ -197,6 +198,32 @@ public sealed record AddressSet
 
     /// <summary>Ranges from ipBlocks, sorted (IPv4 first), merged, excepts subtracted.</summary>
     public ValueList<AddressRange> Ranges { get; init; }
+
+    /// <summary>The index of the first IPv6 address in <see cref="Hosts"/> (they are sorted IPv4 first).</summary>
+    internal int V6Start
+    {
+        get
+        {
+            if (_v6Start < 0)
+            {
+                var hosts = Hosts.AsSpan();
+                var i = 0;
+                while (i < hosts.Length && hosts[i].AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+                {
+                    i++;
+                }
+
+                _v6Start = i;
+            }
+
+            return _v6Start;
+        }
+    }
+
+    /// <summary>The hosts of one family, without copying (hosts are sorted IPv4 first).</summary>
+    /// <param name="ipv6">Whether IPv6 hosts are wanted.</param>
+    /// <returns>The hosts of that family, in order.</returns>
+    public ReadOnlySpan<IPAddress> HostsOfFamily(bool ipv6) => ipv6 ? Hosts.AsSpan()[V6Start..] : Hosts.AsSpan()[..V6Start];
 
     /// <summary>Whether the set holds no address.</summary>
     public bool IsEmpty => !IsAll && Hosts.IsEmpty && Ranges.IsEmpty;
@@ -216,6 +243,10 @@ public sealed record AddressSet
             .ToValueList();
         return new AddressSet { Hosts = sortedHosts, Ranges = AddressRange.Normalize(ranges).ToValueList() };
     }
+
+    /// <summary>Creates a set from hosts already sorted (IPv4 first, then by value) and distinct, and normalised ranges.</summary>
+    internal static AddressSet CreateSorted(IPAddress[] sortedHosts, List<AddressRange> normalizedRanges) =>
+        new() { Hosts = ValueList<IPAddress>.Wrap(sortedHosts), Ranges = normalizedRanges.ToValueList() };
 
     /// <summary>Whether an address is in the set.</summary>
     /// <param name="address">The address.</param>

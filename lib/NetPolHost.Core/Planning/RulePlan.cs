@@ -30,6 +30,11 @@ public sealed record PlanRule
     /// <summary>The destination ports.</summary>
     public required PortSet Ports { get; init; }
 
+    /// <summary>Identifies the selector part of the peers (<c>[a-z0-9]</c>): entries whose pod and namespace selectors
+    /// (and scope) are alike share it and have equal <see cref="AddressSet.Hosts"/>, so backends can keep one address set
+    /// for them all and still update it element by element. Empty when <see cref="AddressSet.IsAll"/>.</summary>
+    public string HostsKey { get; init; } = string.Empty;
+
     /// <summary>Whether a packet matches this entry.</summary>
     /// <param name="peer">The address on the other side.</param>
     /// <param name="protocol">The protocol.</param>

@@ -60,10 +60,12 @@ public static class RulePlanCompiler
     private sealed class Compilation(ClusterIndex index, RulePlanOptions options)
     {
         private readonly SelectorIndex _selectors = new(index.Endpoints);
-        private readonly Dictionary<(int Policy, Direction Direction, int Rule), AddressSet> _peers = new();
-        private readonly Dictionary<(int Policy, int Rule), List<PlanRule>> _namedEgress = new();
+        private readonly Dictionary<string, AddressSet> _peers = new(StringComparer.Ordinal);
+        private readonly Dictionary<(int Policy, Direction Direction, int Rule), string> _peerKeys = new();
+        private readonly Dictionary<string, List<(PortSet Ports, AddressSet Peers, string PeersKey, string Signature)>> _namedEgress = new(StringComparer.Ordinal);
         private readonly Dictionary<string, PlanRule> _rules = new(StringComparer.Ordinal);
         private readonly List<string> _notes = [];
+        private (UInt128 Value, bool V6, int Endpoint, IPAddress Address)[]? _byAddress;
 
         public RulePlan Run()
         {
@@ -158,10 +160,11 @@ public static class RulePlanCompiler
         {
             var baseId = PolicyId(policy.Ref) + "-" + (direction == Direction.Ingress ? "i" : "e") + rule.Index.ToString(CultureInfo.InvariantCulture);
             var source = new RuleRef(policy.Ref, rule.Index);
-            var peers = Peers(policy, direction, rule);
+            var peersKey = HostsKey(policy, direction, rule);
+            var peers = Peers(policy, rule, peersKey);
             if (rule.AllPorts)
             {
-                yield return Entry(baseId, source, direction, peers, PortSet.All);
+                yield return Entry(baseId, source, direction, peers, peersKey, PortSet.All);
                 yield break;
             }
 
@@ -181,31 +184,43 @@ public static class RulePlanCompiler
 
                 var ports = PortSet.Create(numeric.Concat(resolved));
                 var id = rule.HasNamedPorts ? baseId + "-" + PortSignature(ports) : baseId;
-                yield return Entry(id, source, direction, peers, ports);
+                yield return Entry(id, source, direction, peers, peersKey, ports);
                 yield break;
             }
 
             if (numeric.Count > 0)
             {
-                yield return Entry(baseId, source, direction, peers, PortSet.Create(numeric));
+                yield return Entry(baseId, source, direction, peers, peersKey, PortSet.Create(numeric));
             }
 
             if (rule.HasNamedPorts)
             {
-                foreach (var entry in NamedEgress(policy, rule, baseId, source))
+                foreach (var (ports, namedPeers, namedKey, signature) in NamedEgress(policy, rule, peersKey))
                 {
-                    yield return entry;
+                    yield return Entry(baseId + "-n" + signature, source, direction, namedPeers, namedKey, ports);
                 }
             }
         }
 
-        private static PlanRule Entry(string id, RuleRef source, Direction direction, AddressSet peers, PortSet ports) =>
-            new() { Id = id, Source = source, Direction = direction, Peers = peers, Ports = ports };
+        private static PlanRule Entry(string id, RuleRef source, Direction direction, AddressSet peers, string peersKey, PortSet ports) =>
+            new()
+            {
+                Id = id,
+                Source = source,
+                Direction = direction,
+                Peers = peers,
+                Ports = ports,
+                HostsKey = peers.IsAll ? string.Empty : peersKey,
+            };
 
-        /// <summary>Egress named ports resolve on each destination: one entry per distinct resolution.</summary>
-        private List<PlanRule> NamedEgress(CompiledPolicy policy, CompiledRule rule, string baseId, RuleRef source)
+        /// <summary>Egress named ports resolve on each destination: one entry per distinct resolution, computed once
+        /// per peer definition and set of port names.</summary>
+        private List<(PortSet Ports, AddressSet Peers, string PeersKey, string Signature)> NamedEgress(CompiledPolicy policy, CompiledRule rule, string peersKey)
         {
-            if (_namedEgress.TryGetValue((policy.Index, rule.Index), out var cached))
+            var names = string.Join(",", rule.Ports.Where(p => p.Name is not null).Select(p => p.Protocol.ToKubernetesName() + "/" + p.Name));
+            var blockText = string.Join(";", rule.Peers.Where(p => p.Block is not null).Select(p => p.Block!.ToString()));
+            var cacheKey = peersKey + "|" + (rule.AllPeers ? "all" : blockText) + "|" + names;
+            if (_namedEgress.TryGetValue(cacheKey, out var cached))
             {
                 return cached;
             }
@@ -256,33 +271,130 @@ public static class RulePlanCompiler
                 group.Hosts.AddRange(addresses);
             }
 
-            var result = groups.Select(g => Entry(baseId + "-n" + g.Key, source, Direction.Egress, AddressSet.Create(g.Value.Hosts, []), g.Value.Ports)).ToList();
-            _namedEgress[(policy.Index, rule.Index)] = result;
+            var result = groups
+                .Select(g => (g.Value.Ports, AddressSet.Create(g.Value.Hosts, []), Hash(cacheKey + "|" + g.Key), g.Key))
+                .ToList();
+            _namedEgress[cacheKey] = result;
             return result;
         }
 
-        private AddressSet Peers(CompiledPolicy policy, Direction direction, CompiledRule rule)
+        private string HostsKey(CompiledPolicy policy, Direction direction, CompiledRule rule)
+        {
+            if (!_peerKeys.TryGetValue((policy.Index, direction, rule.Index), out var key))
+            {
+                key = Hash(PeerDefinition(policy, rule));
+                _peerKeys[(policy.Index, direction, rule.Index)] = key;
+            }
+
+            return key;
+        }
+
+        /// <summary>The peer addresses of a rule, computed once per distinct peer definition. Hosts come out sorted by
+        /// walking an address-sorted index of every workload address.</summary>
+        private AddressSet Peers(CompiledPolicy policy, CompiledRule rule, string key)
         {
             if (rule.AllPeers)
             {
                 return AddressSet.All;
             }
 
-            if (_peers.TryGetValue((policy.Index, direction, rule.Index), out var cached))
-            {
-                return cached;
-            }
-
             var (selectorBits, blocks) = PeerParts(policy, rule);
-            var hosts = new List<IPAddress>();
-            foreach (var i in SelectorIndex.Members(selectorBits))
+            var ranges = AddressRange.Normalize(blocks.SelectMany(AddressRange.FromBlock));
+            if (_peers.TryGetValue(key, out var cached))
             {
-                hosts.AddRange(_selectors[i].Addresses);
+                return AddressSet.CreateSorted([.. cached.Hosts], ranges);
             }
 
-            var set = AddressSet.Create(hosts, blocks.SelectMany(AddressRange.FromBlock));
-            _peers[(policy.Index, direction, rule.Index)] = set;
+            _byAddress ??= [.. index.Endpoints.Where(e => e.IsWorkload)
+                .SelectMany(e => e.Addresses.Select(a => (Value: IpMath.ToUInt128(a, out var v6), V6: v6, Endpoint: e.Index, Address: a)))
+                .OrderBy(a => a.V6).ThenBy(a => a.Value)];
+            var hosts = new List<IPAddress>();
+            var haveLast = false;
+            UInt128 last = default;
+            var lastV6 = false;
+            if (!SelectorIndex.IsEmpty(selectorBits))
+            {
+                foreach (var (value, v6, endpoint, address) in _byAddress)
+                {
+                    if (SelectorIndex.Get(selectorBits, endpoint) && !(haveLast && last == value && lastV6 == v6))
+                    {
+                        hosts.Add(address);
+                        (haveLast, last, lastV6) = (true, value, v6);
+                    }
+                }
+            }
+
+            var set = AddressSet.CreateSorted([.. hosts], ranges);
+            _peers[key] = set;
             return set;
+        }
+
+        /// <summary>An unambiguous text of the selector peers of a rule (blocks are not part of it): selectors and, for
+        /// peers without a namespace selector, the policy's namespace (every string is length-prefixed).</summary>
+        private static string PeerDefinition(CompiledPolicy policy, CompiledRule rule)
+        {
+            if (rule.AllPeers)
+            {
+                return "all";
+            }
+
+            var text = new StringBuilder();
+            foreach (var peer in rule.Peers)
+            {
+                if (peer.Block is not null)
+                {
+                    continue;
+                }
+
+                text.Append("ns(");
+                if (peer.NamespaceSelector is null)
+                {
+                    Field(text, "=" + policy.Policy.Namespace);
+                }
+                else
+                {
+                    Selector(text, peer.NamespaceSelector);
+                }
+
+                text.Append(")pod(");
+                if (peer.PodSelector is null)
+                {
+                    text.Append('*');
+                }
+                else
+                {
+                    Selector(text, peer.PodSelector);
+                }
+
+                text.Append(')');
+            }
+
+            return text.ToString();
+
+            static void Selector(StringBuilder text, LabelSelector selector)
+            {
+                foreach (var (key, value) in selector.MatchLabels)
+                {
+                    Field(text, key);
+                    Field(text, value);
+                }
+
+                text.Append('|');
+                foreach (var requirement in selector.MatchExpressions)
+                {
+                    Field(text, requirement.Key);
+                    text.Append((int)requirement.Operator);
+                    foreach (var value in requirement.Values)
+                    {
+                        Field(text, value);
+                    }
+
+                    text.Append(';');
+                }
+            }
+
+            static void Field(StringBuilder text, string value) =>
+                text.Append(value.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(value);
         }
 
         private (ulong[] Selectors, List<IPBlock> Blocks) PeerParts(CompiledPolicy policy, CompiledRule rule)
@@ -302,6 +414,13 @@ public static class RulePlanCompiler
             }
 
             return (bits, blocks);
+        }
+
+        private static string Hash(string text)
+        {
+            Span<byte> hash = stackalloc byte[32];
+            SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
+            return Convert.ToHexStringLower(hash[..6]);
         }
 
         private static string PortSignature(PortSet ports) =>

@@ -21,7 +21,10 @@ public sealed partial class ManifestLoaderTests
     [InlineData("apiVersion: v1\nkind: `Namespace`\n", "test.yaml:2:7: invalid YAML: while scanning for the next token, found character that cannot start any token")]
     [InlineData("apiVersion: v1\nkind: *\n", "test.yaml:2:7: invalid YAML: while scanning an anchor or alias, found value containing disallowed: []{},")]
     [InlineData("items:\n  - a\n - b\n", "test.yaml:3:2: invalid YAML: while parsing a block mapping, did not find expected key" + IndentationHint)]
-    [InlineData("a: [b\nc: d]\n", "test.yaml:1:4: invalid YAML: expected text the YAML reader can read, found text it fails on (InvalidOperationException: Operation is not valid due to the current state of the object.)")]
+    [InlineData("a: [b\nc: d]\n", "test.yaml:2:1: invalid YAML: expected the lines inside [ ] or { } to be indented more than the key they belong to, found this line (or a bracket above is not closed)")]
+    [InlineData("a: {b: 1,\n\nc: 2}\n", "test.yaml:3:1: invalid YAML: expected the lines inside [ ] or { } to be indented more than the key they belong to, found this line (or a bracket above is not closed)")]
+    [InlineData("a:\n  b: [1,\n  2]\n", "test.yaml:3:3: invalid YAML: expected the lines inside [ ] or { } to be indented more than the key they belong to, found this line (or a bracket above is not closed)")]
+    [InlineData("a: {b: 1,\n  c: 2}\n", "test.yaml:1:1: kind: expected the kind of the object (e.g. NetworkPolicy), found none")]
     public void LoadText_MalformedYaml_IsAnErrorAtItsPlace(string text, string expected)
     {
         var result = Manifests.Load(text);

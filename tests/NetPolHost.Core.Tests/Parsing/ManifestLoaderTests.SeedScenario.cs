@@ -219,6 +219,34 @@ public sealed partial class ManifestLoaderTests
     }
 
     [Fact]
+    public void SeedScenario_FlowMappingBrokenOverTwoLines_PointsAtTheSecondLine()
+    {
+        var text = Manifests.SeedScenario.Replace(
+            "metadata: {name: allow-same-namespace-traffic, namespace: production}",
+            "metadata: {name: allow-same-namespace-traffic,\nnamespace: production}",
+            StringComparison.Ordinal);
+
+        var result = Manifests.Load(text);
+
+        LoadAssert.Errors(result, "test.yaml:13:1: invalid YAML: expected the lines inside [ ] or { } to be indented more than the key they belong to, found this line (or a bracket above is not closed)");
+        Assert.Equal(3, result.Snapshot.Policies.Count);
+    }
+
+    [Fact]
+    public void SeedScenario_FlowMappingBrokenOverTwoIndentedLines_IsValid()
+    {
+        var text = Manifests.SeedScenario.Replace(
+            "metadata: {name: allow-same-namespace-traffic, namespace: production}",
+            "metadata: {name: allow-same-namespace-traffic,\n  namespace: production}",
+            StringComparison.Ordinal);
+
+        var result = Manifests.Load(text);
+
+        LoadAssert.Valid(result);
+        Assert.Equal(Manifests.Load(Manifests.SeedScenario).Snapshot, result.Snapshot);
+    }
+
+    [Fact]
     public void SeedScenario_EverythingFlushLeft_ReportsEveryDocument()
     {
         // The whole file pasted without any indentation.

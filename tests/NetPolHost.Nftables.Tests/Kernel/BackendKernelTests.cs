@@ -150,11 +150,11 @@ public sealed class BackendKernelTests
         Assert.Empty((await backend.GetStatusAsync(plan, Token)).Drift);
 
         // Someone removes the element that lets x/a in.
-        var set = plan.Rules.Single().Id;
-        lab.Nft("delete", "element", "inet", "netpolhost", "r_" + set.Replace('-', '_') + "_h4", "{", SmallLab.Ip("x/a").ToString(), "}");
+        var set = "h4_" + plan.Rules.Single().HostsKey;
+        lab.Nft("delete", "element", "inet", "netpolhost", set, "{", SmallLab.Ip("x/a").ToString(), "}");
         Assert.False(await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp));
         var drift = (await backend.GetStatusAsync(plan, Token)).Drift;
-        Assert.Equal([$"set r_{set.Replace('-', '_')}_h4: 1 element(s) missing, 0 unexpected"], drift);
+        Assert.Equal([$"set {set}: 1 element(s) missing, 0 unexpected"], drift);
 
         var repaired = await backend.ApplyAsync(plan, new ApplyOptions { Full = true }, Token);
         Assert.True(repaired.Changed);

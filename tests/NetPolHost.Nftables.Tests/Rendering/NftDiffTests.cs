@@ -19,6 +19,9 @@ public sealed class NftDiffTests
     private static NftState Render(ClusterBuilder builder) =>
         NftPlanRenderer.Render(RulePlanCompiler.Compile(builder.Build(), new RulePlanOptions { NodeName = "n" }), "netpolhost");
 
+    private static string HostSet(ClusterBuilder builder) =>
+        "h4_" + RulePlanCompiler.Compile(builder.Build(), new RulePlanOptions { NodeName = "n" }).Rules.Single().HostsKey;
+
     private static ClusterBuilder Base() => new ClusterBuilder().Namespace("x")
         .Pod("x/web", "10.0.0.1", "app=web", node: "n")
         .Pod("x/c1", "10.0.0.2", "app=client", node: "n")
@@ -36,7 +39,7 @@ public sealed class NftDiffTests
         var before = Render(Base());
         var after = Render(Base().Pod("x/c2", "10.0.0.3", "app=client", node: "n2"));
         var diff = NftDiff.Between(before, after);
-        var set = "r_" + RulePlanCompiler.PolicyId(new PolicyRef("x", "web")) + "_i0_h4";
+        var set = HostSet(Base());
         Assert.Equal($"add element inet netpolhost {set} {{ 10.0.0.3 }}\n", diff.Script);
         Assert.Equal((0, 0, 1, 0), (diff.ObjectsAdded, diff.ObjectsRemoved, diff.ElementsAdded, diff.ElementsRemoved));
         Assert.Equal([$"~ set {set}: +1 -0 elements"], diff.Changes);
@@ -48,7 +51,7 @@ public sealed class NftDiffTests
         var before = Render(Base().Pod("x/c2", "10.0.0.3", "app=client", node: "n2"));
         var after = Render(Base().Pod("x/c2", "10.0.0.3", "app=other", node: "n2"));
         var diff = NftDiff.Between(before, after);
-        var set = "r_" + RulePlanCompiler.PolicyId(new PolicyRef("x", "web")) + "_i0_h4";
+        var set = HostSet(Base());
         Assert.Equal($"delete element inet netpolhost {set} {{ 10.0.0.3 }}\n", diff.Script);
     }
 

@@ -45,7 +45,7 @@ public sealed partial class NftPlanRendererTests
 
             var plan = RulePlanCompiler.Compile(builder.Build(), new RulePlanOptions { NodeName = "node-1" });
             var state = NftPlanRenderer.Render(plan, "netpolhost");
-            Assert.Equal(peers, state.Sets["r_" + RulePlanCompiler.PolicyId(new PolicyRef("x", "web")) + "_i0_h4"].Elements.Length);
+            Assert.Equal(peers, state.Sets["h4_" + plan.Rules.Single().HostsKey].Elements.Length);
             return state.RuleCount;
         }
 
@@ -87,6 +87,34 @@ public sealed partial class NftPlanRendererTests
     }
 
     [Fact]
+    public void Render_RulesWithTheSamePeers_ShareOneSet()
+    {
+        var snapshot = new ClusterBuilder().Namespace("x").Namespace("y")
+            .Pod("x/web", "10.0.0.1", "app=web").Pod("x/db", "10.0.0.2", "app=db").Pod("y/c", "10.0.1.1", "role=client", node: "m")
+            .Policies("""
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: web, namespace: x}
+                spec:
+                  podSelector: {matchLabels: {app: web}}
+                  ingress: [{from: [{namespaceSelector: {}, podSelector: {matchLabels: {role: client}}}], ports: [{port: 80}]}]
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: db, namespace: x}
+                spec:
+                  podSelector: {matchLabels: {app: db}}
+                  ingress: [{from: [{namespaceSelector: {}, podSelector: {matchLabels: {role: client}}}], ports: [{port: 5432}]}]
+                """).Build();
+        var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = "node-1" });
+        Assert.Equal(2, plan.Rules.Count);
+        Assert.Equal(plan.Rules[0].HostsKey, plan.Rules[1].HostsKey);
+        var state = NftPlanRenderer.Render(plan, "t");
+        Assert.Single(state.Sets.Keys, k => k.StartsWith("h4_", StringComparison.Ordinal));
+        Assert.Equal(2, state.Sets.Keys.Count(k => k.EndsWith("_p", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Render_InvalidInterfaceName_IsRefused()
     {
         var snapshot = ClusterSnapshot.Create(
@@ -125,6 +153,6 @@ public sealed partial class NftPlanRendererTests
     [GeneratedRegex("comment \"([^\"]*)\"")]
     private static partial Regex CommentPattern();
 
-    [GeneratedRegex("(r_[0-9a-f]{10}|c_[ie]_[0-9a-f]{10})")]
+    [GeneratedRegex("(h[46]_[0-9a-f]{12}|r_[0-9a-f]{10}|c_[ie]_[0-9a-f]{10})")]
     private static partial Regex IdPattern();
 }

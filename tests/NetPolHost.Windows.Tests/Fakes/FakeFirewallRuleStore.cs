@@ -19,7 +19,8 @@ internal sealed class FakeFirewallRuleStore : IFirewallRuleStore
     /// <summary>Fails the operation whose log line starts with this text.</summary>
     public string? FailOn { get; set; }
 
-    public int Opened { get; set; }
+    /// <summary>Called after every change, with the rules at that moment.</summary>
+    public Action<IReadOnlyList<FirewallRule>>? AfterEachChange { get; set; }
 
     public int Disposed { get; private set; }
 
@@ -29,6 +30,7 @@ internal sealed class FakeFirewallRuleStore : IFirewallRuleStore
     {
         Record("add " + rule.Name);
         Rules.Add(Rewrite(rule));
+        AfterEachChange?.Invoke(Rules);
     }
 
     public void Update(FirewallRule rule, RuleFields fields)
@@ -47,6 +49,7 @@ internal sealed class FakeFirewallRuleStore : IFirewallRuleStore
             Enabled = fields.HasFlag(RuleFields.Enabled) ? rule.Enabled : current.Enabled,
             Profiles = fields.HasFlag(RuleFields.Profiles) ? rule.Profiles : current.Profiles,
         };
+        AfterEachChange?.Invoke(Rules);
     }
 
     public void Remove(string name, string group)
@@ -64,6 +67,7 @@ internal sealed class FakeFirewallRuleStore : IFirewallRuleStore
         }
 
         Rules.RemoveAt(index);
+        AfterEachChange?.Invoke(Rules);
     }
 
     public FirewallHostState GetHostState() => HostState;

@@ -70,7 +70,7 @@ public sealed unsafe class ComVtableTests
     public void Cases_CoverEveryDeclaredMethod()
     {
         var declared = new[] { typeof(IDispatchPlaceholder), typeof(INetFwRule), typeof(INetFwRules), typeof(INetFwPolicy2), typeof(IEnumVariant) }
-            .SelectMany(t => t.GetMethods().Select(m => t.Name + "." + m.Name))
+            .SelectMany(t => OwnMethods(t).Select(m => t.Name + "." + m))
             .Order(StringComparer.Ordinal)
             .ToList();
         var covered = Cases().Select(c => c.Declaring.Name + "." + c.Method).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -83,7 +83,7 @@ public sealed unsafe class ComVtableTests
         // The generator assigns slots in declaration order: the case table must agree with that order for each interface.
         foreach (var type in new[] { typeof(INetFwRule), typeof(INetFwRules), typeof(INetFwPolicy2) })
         {
-            var methods = type.GetMethods().Select(m => m.Name).ToList();
+            var methods = OwnMethods(type).ToList();
             var slots = methods.Select(m => Cases().First(c => c.Declaring == type && c.Method == m).Slot).ToList();
             Assert.Equal(Enumerable.Range(7, methods.Count), slots);
         }
@@ -110,6 +110,10 @@ public sealed unsafe class ComVtableTests
         var ex = Assert.ThrowsAny<Exception>(() => ((INetFwRules)target).Item("missing"));
         Assert.Equal(unchecked((int)0x80070002), ex.HResult);
     }
+
+    /// <summary>The methods an interface declares itself (the generator redeclares inherited ones with <c>new</c>).</summary>
+    private static IEnumerable<string> OwnMethods(Type type) =>
+        type.GetMethods().Select(m => m.Name).Where(m => type == typeof(IDispatchPlaceholder) || typeof(IDispatchPlaceholder).GetMethod(m) is null);
 
     private sealed record Case(string Name, Type Interface, Type Declaring, string Method, int Slot, nint Function, Action<object, nint> Check);
 
@@ -246,7 +250,7 @@ public sealed unsafe class ComVtableTests
             t_outPointer = Create(typeof(INetFwRule), 7, 0).Native;
             var rule = ((INetFwRules)o).Item("NetPolHost-0022");
             Assert.Equal("NetPolHost-0022", Arguments.Single());
-            Assert.IsAssignableFrom<INetFwRule>(rule);
+            Assert.True(rule is INetFwRule);
         });
         yield return new("INetFwRules.get__NewEnum", typeof(INetFwRules), typeof(INetFwRules), "get__NewEnum", 11, s_getPointer, (o, _) =>
         {
@@ -290,7 +294,7 @@ public sealed unsafe class ComVtableTests
             var (_, rulesPointer) = Create(typeof(INetFwRules), 7, 0);
             t_outPointer = rulesPointer;
             Queried.Clear();
-            Assert.IsAssignableFrom<INetFwRules>(((INetFwPolicy2)o).get_Rules());
+            Assert.True(((INetFwPolicy2)o).get_Rules() is INetFwRules);
             Assert.Contains(typeof(INetFwRules).GUID, Queried);
             Queried.Add(typeof(INetFwPolicy2).GUID);
         });

@@ -28,12 +28,12 @@ public sealed class FirewallRuleTranslatorTests
                 "Allow TCP 80 10.0.0.0/24",
                 "Allow TCP 8000-8080 10.0.1.5",
                 "Allow UDP 53 10.0.1.5",
-                "Block any * 0.0.0.0/5,8.0.0.0/7,10.0.0.0/24,10.0.1.0-10.0.1.4,10.0.1.6-10.255.255.255,11.0.0.0/8,12.0.0.0/6,16.0.0.0/4,32.0.0.0/3,64.0.0.0/3,96.0.0.0/4,112.0.0.0/5,120.0.0.0/6,124.0.0.0/7,126.0.0.0/8,128.0.0.0/2,192.0.0.0/9,192.128.0.0/11,192.160.0.0/13,192.168.0.0/24,192.168.1.0,192.168.1.2-192.168.1.9,192.168.1.11-192.168.1.255,192.168.2.0-255.255.255.255".Replace(",10.0.0.0/24", string.Empty, StringComparison.Ordinal),
-                "Block SCTP * 10.0.0.0/24,10.0.1.5",
+                "Block any * 0.0.0.0-9.255.255.255,10.0.1.0-10.0.1.4,10.0.1.6-126.255.255.255,128.0.0.0-192.168.1.0,192.168.1.2-192.168.1.9,192.168.1.11-255.255.255.255",
                 "Block TCP 0-79,81-65535 10.0.0.0/24",
                 "Block TCP 0-7999,8081-65535 10.0.1.5",
                 "Block UDP * 10.0.0.0/24",
                 "Block UDP 0-52,54-65535 10.0.1.5",
+                "Block SCTP * 10.0.0.0/24,10.0.1.5",
             ],
             summary);
         Assert.All(rules, r => Assert.Equal("192.168.1.10", r.LocalAddresses));
@@ -61,9 +61,9 @@ public sealed class FirewallRuleTranslatorTests
         Assert.Equal(
             [
                 "Allow 192.168.1.10",
-                "Block 0.0.0.0/2,64.0.0.0/3,96.0.0.0/4,112.0.0.0/5,120.0.0.0/6,124.0.0.0/7,126.0.0.0/8,128.0.0.0/2,192.0.0.0/9,192.128.0.0/11,192.160.0.0/13,192.168.0.0/24,192.168.1.0-192.168.1.9,192.168.1.11-192.168.1.255,192.168.2.0-255.255.255.255",
+                "Block 0.0.0.0-126.255.255.255,128.0.0.0-192.168.1.9,192.168.1.11-255.255.255.255",
                 "Allow fd00::10",
-                "Block ::2-fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff,fec0::-fd00::f,fd00::11-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+                "Block ::2-fd00::f,fd00::11-fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff,fec0::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
             ],
             rules.Select(r => r.Action + " " + r.RemoteAddresses).ToList());
     }
@@ -127,3 +127,4 @@ public sealed class FirewallRuleTranslatorTests
         Assert.DoesNotContain(rules, r => r.Action == FirewallAction.Block && r.Protocol == NetFw.ProtocolSctp);
     }
 }
+

@@ -118,8 +118,8 @@ public sealed class WindowsFirewallBackendTests
         var (backend, store) = Create();
         store.FailOn = "add";
         var ex = await Assert.ThrowsAsync<BackendApplyException>(() => backend.ApplyAsync(PlanWith("10.0.0.1"), cancellationToken: Token));
-        Assert.StartsWith("Backend 'windows-firewall' could not apply the plan: Windows Firewall refused to rule NetPolHost-", ex.Message, StringComparison.Ordinal);
-        Assert.EndsWith("HRESULT 0x80070005 (Access is denied. (0x80070005 (E_ACCESSDENIED))). 0 of 6 changes were made before it (Windows Firewall has no transactions; apply again to finish). Changing firewall rules needs an elevated (Administrator) process.", ex.Message, StringComparison.Ordinal);
+        var first = FirewallRuleTranslator.Translate(PlanWith("10.0.0.1"), new WindowsFirewallOptions()).Rules.First(r => r.Action == FirewallAction.Block).Name;
+        Assert.Equal($"Backend 'windows-firewall' could not apply the plan: Windows Firewall refused to add rule {first}: HRESULT 0x80070005 (Access is denied. (0x80070005 (E_ACCESSDENIED))). 0 of 7 changes were made before it (Windows Firewall has no transactions; apply again to finish). Changing firewall rules needs an elevated (Administrator) process.", ex.Message);
         Assert.IsType<UnauthorizedAccessException>(ex.InnerException);
     }
 

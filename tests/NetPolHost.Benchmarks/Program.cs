@@ -1,0 +1,33 @@
+using NetPolHost.Benchmarks;
+
+// Stopwatch benchmarks of NetPolHost (medians of several runs; this machine is noisy, compare within one run).
+//   dotnet run -c Release --project tests/NetPolHost.Benchmarks -- all
+//   dotnet run -c Release --project tests/NetPolHost.Benchmarks -- matcher | compile | windows | nftables | packets
+var what = args.Length > 0 ? args[0] : "all";
+Console.WriteLine($"NetPolHost benchmarks ({what}) on {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+if (what is "matcher" or "all")
+{
+    MatcherBenchmarks.Run();
+}
+
+if (what is "compile" or "all")
+{
+    CompileBenchmarks.Run();
+}
+
+if (what is "windows" or "all")
+{
+    WindowsBenchmarks.Run();
+}
+
+if (what is "nftables" or "all" && OperatingSystem.IsLinux())
+{
+    await NftablesBenchmarks.RunAsync();
+}
+
+if (what is "packets" or "all" && OperatingSystem.IsLinux())
+{
+    await PacketBenchmarks.RunAsync();
+}
+
+return 0;
