@@ -7,7 +7,7 @@ namespace NetPolHost.Cli.Commands;
 /// <summary>The commands that change or read host firewall state: apply, status, remove.</summary>
 internal static class BackendCommands
 {
-    public static IEnumerable<Command> Create(CliIO io) => [Apply(io), Status(io), Remove(io)];
+    public static IEnumerable<Command> Create(CliIO io) => [Apply(io), Status(io), Remove(io), AgentCommand.Create(io)];
 
     private static Option<string> BackendOption()
     {
