@@ -62,7 +62,7 @@ public static class HostingNetPolHostBuilderExtensions
         builder.Services.AddOptions<FileSourceOptions>().Configure(configure).ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FileSourceOptions>, FileSourceOptionsValidator>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterSource, FileClusterSource>(sp =>
-            new FileClusterSource(sp.GetRequiredService<IOptions<FileSourceOptions>>().Value, sp.GetService<ILogger<FileClusterSource>>())));
+            new FileClusterSource(sp.GetRequiredService<IOptions<FileSourceOptions>>(), sp.GetService<ILogger<FileClusterSource>>())));
         return builder;
     }
 

@@ -22,7 +22,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
 {
     private readonly IFirewallBackend _backend;
     private readonly IReadOnlyList<IClusterSource> _sources;
-    private readonly NodeAgentOptions _options;
+    private readonly IOptions<NodeAgentOptions> _optionsAccessor;
     private readonly NetPolHostMetrics _metrics;
     private readonly ILogger _logger;
     private readonly IConnectivityCheck _connectivity;
@@ -55,7 +55,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         ArgumentNullException.ThrowIfNull(options);
         _backend = backend;
         _sources = [.. sources];
-        _options = options.Value;
+        _optionsAccessor = options;
         _metrics = metrics;
         _logger = logger;
         _connectivity = connectivity;
@@ -69,6 +69,9 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
     /// <inheritdoc/>
     public AgentStatus Current => Volatile.Read(ref _status);
 
+    // Read when the agent runs, not when it is built: start-up validation then reports every broken option first.
+    private NodeAgentOptions Settings => _optionsAccessor.Value;
+
     /// <inheritdoc/>
     public event EventHandler<AgentStatus>? Changed;
 
@@ -78,9 +81,9 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        Log.Starting(_logger, _options.NodeName, _backend.Name, string.Join(", ", _sources.Select(s => s.Name)));
+        Log.Starting(_logger, Settings.NodeName, _backend.Name, string.Join(", ", _sources.Select(s => s.Name)));
         var sourceTasks = _sources.Select(source => Task.Run(() => RunSourceAsync(source, stoppingToken), stoppingToken)).ToList();
-        var nextResync = _time.GetUtcNow() + _options.ResyncInterval;
+        var nextResync = _time.GetUtcNow() + Settings.ResyncInterval;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -89,7 +92,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
                 if (untilResync <= TimeSpan.Zero)
                 {
                     await ResyncAsync(stoppingToken).ConfigureAwait(false);
-                    nextResync = _time.GetUtcNow() + _options.ResyncInterval;
+                    nextResync = _time.GetUtcNow() + Settings.ResyncInterval;
                     continue;
                 }
 
@@ -105,9 +108,9 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
                 }
 
                 var changedAt = Drain();
-                if (_options.Debounce > TimeSpan.Zero)
+                if (Settings.Debounce > TimeSpan.Zero)
                 {
-                    await Task.Delay(_options.Debounce, _time, stoppingToken).ConfigureAwait(false);
+                    await Task.Delay(Settings.Debounce, _time, stoppingToken).ConfigureAwait(false);
                     var later = Drain();
                     if (later < changedAt)
                     {
@@ -129,7 +132,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        if (_options.RemoveRulesOnStop)
+        if (Settings.RemoveRulesOnStop)
         {
             await _backend.RemoveAllAsync(cancellationToken).ConfigureAwait(false);
             Log.Removed(_logger, _backend.Name);
@@ -205,9 +208,9 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             var merged = Merge(_latest.Values.Select(u => u.Snapshot!));
             plan = RulePlanCompiler.Compile(new PolicyMatcher(merged), new RulePlanOptions
             {
-                NodeName = _options.NodeName,
-                NodeAddresses = _options.NodeAddresses.Count == 0 ? null : [.. _options.NodeAddresses.Select(IPAddress.Parse)],
-                HostEndpoints = [.. _options.HostEndpoints],
+                NodeName = Settings.NodeName,
+                NodeAddresses = Settings.NodeAddresses.Count == 0 ? null : [.. Settings.NodeAddresses.Select(IPAddress.Parse)],
+                HostEndpoints = [.. Settings.HostEndpoints],
             });
         }
         catch (Exception ex) when (ex is NetPolHostException or ArgumentException)
@@ -247,7 +250,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             Log.BackendWarning(_logger, warning);
         }
 
-        if (result.Changed && _options.SafeApply.Enabled && !await ConnectivityConfirmedAsync(cancellationToken).ConfigureAwait(false))
+        if (result.Changed && Settings.SafeApply.Enabled && !await ConnectivityConfirmedAsync(cancellationToken).ConfigureAwait(false))
         {
             _metrics.Error("safe-apply");
             var previous = _applied;
@@ -261,8 +264,8 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             }
 
             _rejected = plan;
-            Log.RolledBack(_logger, _options.SafeApply.Timeout.TotalSeconds);
-            SetStatus(Current with { LastError = $"safe apply: no connectivity within {_options.SafeApply.Timeout.TotalSeconds:F0} s after the change; rolled back to the previous state" });
+            Log.RolledBack(_logger, Settings.SafeApply.Timeout.TotalSeconds);
+            SetStatus(Current with { LastError = $"safe apply: no connectivity within {Settings.SafeApply.Timeout.TotalSeconds:F0} s after the change; rolled back to the previous state" });
             return;
         }
 
@@ -289,7 +292,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
 
     private async Task<bool> ConnectivityConfirmedAsync(CancellationToken cancellationToken)
     {
-        var targets = _options.SafeApply.Targets.ToList();
+        var targets = Settings.SafeApply.Targets.ToList();
         if (targets.Count == 0 && Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") is { Length: > 0 } host)
         {
             targets.Add($"{host}:{Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT") ?? "443"}");
@@ -301,7 +304,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             return true;
         }
 
-        return await _connectivity.CheckAsync(targets, _options.SafeApply.Timeout, cancellationToken).ConfigureAwait(false);
+        return await _connectivity.CheckAsync(targets, Settings.SafeApply.Timeout, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ResyncAsync(CancellationToken cancellationToken)

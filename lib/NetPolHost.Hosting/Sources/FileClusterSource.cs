@@ -45,7 +45,7 @@ internal sealed class FileSourceOptionsValidator : Microsoft.Extensions.Options.
 /// </remarks>
 public sealed partial class FileClusterSource : IClusterSource, IDisposable
 {
-    private readonly FileSourceOptions _options;
+    private readonly Microsoft.Extensions.Options.IOptions<FileSourceOptions> _optionsAccessor;
     private readonly ILogger _logger;
     private readonly ManifestLoader _loader = new();
     private readonly SemaphoreSlim _changed = new(0);
@@ -56,11 +56,21 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
     /// <param name="options">The paths.</param>
     /// <param name="logger">A logger, or <see langword="null"/>.</param>
     public FileClusterSource(FileSourceOptions options, ILogger<FileClusterSource>? logger = null)
+        : this(Microsoft.Extensions.Options.Options.Create(options ?? throw new ArgumentNullException(nameof(options))), logger)
+    {
+    }
+
+    /// <summary>Creates the source from options read when it runs (so start-up validation reports them first).</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="logger">A logger, or <see langword="null"/>.</param>
+    public FileClusterSource(Microsoft.Extensions.Options.IOptions<FileSourceOptions> options, ILogger<FileClusterSource>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options;
+        _optionsAccessor = options;
         _logger = logger ?? NullLogger<FileClusterSource>.Instance;
     }
+
+    private FileSourceOptions Settings => _optionsAccessor.Value;
 
     /// <inheritdoc/>
     public string Name => "files";
@@ -74,7 +84,7 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
         await report(Load(DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
         while (!cancellationToken.IsCancellationRequested)
         {
-            var notified = await _changed.WaitAsync(_options.PollInterval, cancellationToken).ConfigureAwait(false);
+            var notified = await _changed.WaitAsync(Settings.PollInterval, cancellationToken).ConfigureAwait(false);
             if (notified)
             {
                 // Let a burst of writes (an editor's save, kubectl cp, a ConfigMap update) settle.
@@ -100,7 +110,7 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
 
     private SourceUpdate Load(DateTimeOffset changedAt)
     {
-        var result = _loader.LoadPaths(_options.Paths);
+        var result = _loader.LoadPaths(Settings.Paths);
         if (!result.IsValid)
         {
             Log.Invalid(_logger, result.Errors.Count, result.Errors[0].ToString());
@@ -111,7 +121,7 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
 
     private void Watch()
     {
-        foreach (var path in _options.Paths)
+        foreach (var path in Settings.Paths)
         {
             var full = Path.GetFullPath(path);
             var directory = Directory.Exists(full) ? full : Path.GetDirectoryName(full);
@@ -150,7 +160,7 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
     private string Fingerprint()
     {
         var text = new System.Text.StringBuilder();
-        foreach (var path in _options.Paths)
+        foreach (var path in Settings.Paths)
         {
             IEnumerable<string> files;
             try
@@ -188,7 +198,7 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "manifests are not valid ({Count} errors; first: {First}); the last valid state stays in force")]
+        [LoggerMessage(1, LogLevel.Warning, "manifests are not valid ({Count} error(s); first: {First}); the last valid state stays in force")]
         public static partial void Invalid(ILogger logger, int count, string first);
 
         [LoggerMessage(2, LogLevel.Warning, "file watching failed ({Error}); changes are still noticed by polling")]
