@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using NetPolHost.Hosting.Sources;
 using NetPolHost.Kubernetes.Internal;
 
@@ -27,7 +28,7 @@ namespace NetPolHost.Kubernetes;
 /// </remarks>
 public sealed partial class KubernetesClusterSource : IClusterSource
 {
-    private readonly KubernetesSourceOptions _options;
+    private readonly IOptions<KubernetesSourceOptions> _optionsAccessor;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
@@ -36,9 +37,18 @@ public sealed partial class KubernetesClusterSource : IClusterSource
     /// <param name="logger">A logger, or <see langword="null"/>.</param>
     /// <param name="time">The clock, or <see langword="null"/> for the system clock.</param>
     public KubernetesClusterSource(KubernetesSourceOptions options, ILogger<KubernetesClusterSource>? logger = null, TimeProvider? time = null)
+        : this(Options.Create(options ?? throw new ArgumentNullException(nameof(options))), logger, time)
+    {
+    }
+
+    /// <summary>Creates the source from options read when it runs (so start-up validation reports them first).</summary>
+    /// <param name="options">Where the API server is, and the timings.</param>
+    /// <param name="logger">A logger, or <see langword="null"/>.</param>
+    /// <param name="time">The clock, or <see langword="null"/> for the system clock.</param>
+    public KubernetesClusterSource(IOptions<KubernetesSourceOptions> options, ILogger<KubernetesClusterSource>? logger = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options;
+        _optionsAccessor = options;
         _logger = logger ?? NullLogger<KubernetesClusterSource>.Instance;
         _time = time ?? TimeProvider.System;
     }
@@ -52,42 +62,46 @@ public sealed partial class KubernetesClusterSource : IClusterSource
     public async Task RunAsync(Func<SourceUpdate, CancellationToken, ValueTask> report, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
-        using var api = new ApiClient(KubernetesConnection.Configure(_options));
+        var options = _optionsAccessor.Value;
+        using var api = new ApiClient(KubernetesConnection.Configure(options));
         Log.Starting(_logger, api.BaseUri.ToString());
         var state = new ClusterState(_time, ApiResource.All.Count);
         var converter = new ObjectConverter();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watchers = ApiResource.All
-            .Select(resource => new ResourceWatcher(resource, api, state, converter, _options, _time, _logger, new Random()))
+            .Select(resource => new ResourceWatcher(resource, api, state, converter, options, _time, _logger, new Random()))
             .Select(watcher => Task.Run(() => watcher.RunAsync(stop.Token), CancellationToken.None))
             .ToList();
         var anyWatcherEnded = Task.WhenAny(watchers).Unwrap();
         try
         {
             var reported = false;
+            var reportedVersion = -1L;
             long lastReport = 0;
             while (true)
             {
                 var changed = state.WaitForChangeAsync(cancellationToken).AsTask();
                 if (await Task.WhenAny(changed, anyWatcherEnded).ConfigureAwait(false) == anyWatcherEnded)
                 {
-                    await anyWatcherEnded.ConfigureAwait(false); // A watcher only ends by cancellation; anything else is a bug.
-                    cancellationToken.ThrowIfCancellationRequested();
+                    await anyWatcherEnded.ConfigureAwait(false); // Rethrows: a watcher only ends when cancelled.
+                    throw new InvalidOperationException("A watcher of the Kubernetes source stopped.");
                 }
 
                 await changed.ConfigureAwait(false);
-                if (!state.IsSynced)
+                if (!state.IsSynced || state.Version == reportedVersion)
                 {
-                    continue; // Report nothing until every resource was listed: a partial view would enforce too much.
+                    // Nothing before every resource was listed (a partial view would isolate too much), and nothing
+                    // for a signal whose change the last view already held.
+                    continue;
                 }
 
-                var wait = _options.ReportInterval - _time.GetElapsedTime(lastReport);
+                var wait = options.ReportInterval - _time.GetElapsedTime(lastReport);
                 if (reported && wait > TimeSpan.Zero)
                 {
                     await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
                 }
 
-                var update = state.BuildView(Name);
+                var (update, version) = state.BuildView(Name);
                 if (!update.IsValid)
                 {
                     Log.Invalid(_logger, update.Errors.Count, update.Errors[0].ToString());
@@ -99,6 +113,7 @@ public sealed partial class KubernetesClusterSource : IClusterSource
 
                 await report(update, cancellationToken).ConfigureAwait(false);
                 reported = true;
+                reportedVersion = version;
                 lastReport = _time.GetTimestamp();
             }
         }

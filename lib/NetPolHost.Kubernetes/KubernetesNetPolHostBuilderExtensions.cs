@@ -24,7 +24,7 @@ public static class KubernetesNetPolHostBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KubernetesSourceOptions>, KubernetesSourceOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterSource, KubernetesClusterSource>(sp => new KubernetesClusterSource(
-            sp.GetRequiredService<IOptions<KubernetesSourceOptions>>().Value,
+            sp.GetRequiredService<IOptions<KubernetesSourceOptions>>(),
             sp.GetService<ILogger<KubernetesClusterSource>>(),
             sp.GetService<TimeProvider>())));
         return builder;

@@ -25,6 +25,11 @@ if (what is "nftables" or "all" && OperatingSystem.IsLinux())
     await NftablesBenchmarks.RunAsync();
 }
 
+if (what is "agent" or "all" && OperatingSystem.IsLinux())
+{
+    await AgentBenchmarks.RunAsync();
+}
+
 if (what is "packets" or "all" && OperatingSystem.IsLinux())
 {
     await PacketBenchmarks.RunAsync();

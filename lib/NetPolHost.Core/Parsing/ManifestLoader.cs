@@ -68,22 +68,30 @@ public sealed class ManifestLoader
     /// <summary>Loads files and directories.</summary>
     /// <param name="paths">Files or directories.</param>
     /// <returns>The result.</returns>
-    public LoadResult LoadPaths(IEnumerable<string> paths)
+    public LoadResult LoadPaths(IEnumerable<string> paths) => LoadPaths(paths, null);
+
+    /// <summary>Loads files and directories, reading again only the files whose size or write time changed since the
+    /// last load with the same <paramref name="cache"/> (watchers of large folders use this).</summary>
+    /// <param name="paths">Files or directories.</param>
+    /// <param name="cache">Parsed files of earlier loads, or <see langword="null"/> to read everything.</param>
+    /// <returns>The result: the same as a full load (duplicates across files are still found).</returns>
+    public LoadResult LoadPaths(IEnumerable<string> paths, ManifestFileCache? cache)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var session = new Session();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
             if (Directory.Exists(path))
             {
                 foreach (var file in EnumerateDirectory(session, path))
                 {
-                    ReadFile(session, file);
+                    ReadFile(session, file, cache, seen);
                 }
             }
             else if (File.Exists(path))
             {
-                ReadFile(session, path);
+                ReadFile(session, path, cache, seen);
             }
             else
             {
@@ -91,6 +99,7 @@ public sealed class ManifestLoader
             }
         }
 
+        cache?.Retain(seen);
         return session.Finish();
     }
 
@@ -187,6 +196,39 @@ public sealed class ManifestLoader
         {
             return own;
         }
+    }
+
+    private void ReadFile(Session session, string file, ManifestFileCache? cache, HashSet<string> seen)
+    {
+        if (cache is null)
+        {
+            ReadFile(session, file);
+            return;
+        }
+
+        seen.Add(file);
+        FileInfo info;
+        try
+        {
+            info = new FileInfo(file);
+            _ = info.Length;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ReadFile(session, file);
+            return;
+        }
+
+        var stamp = (info.Length, info.LastWriteTimeUtc);
+        if (!cache.TryGet(file, stamp, out var entry))
+        {
+            var own = new Session();
+            ReadFile(own, file);
+            entry = own.Capture(stamp);
+            cache.Set(file, entry);
+        }
+
+        session.Replay(entry, file);
     }
 
     private void ReadFile(Session session, string file)
@@ -428,8 +470,26 @@ public sealed class ManifestLoader
         private readonly List<Node> _nodes = [];
         private readonly List<HostEndpoint> _hostEndpoints = [];
         private readonly List<NetworkPolicy> _policies = [];
+        private readonly List<BoundObject> _objects = [];
 
         public List<string> Files { get; } = [];
+
+        public ManifestFileCache.Entry Capture((long Length, DateTime WriteTime) stamp) =>
+            new(stamp.Length, stamp.WriteTime, [.. _objects], [.. _errors, .. _notes]);
+
+        public void Replay(ManifestFileCache.Entry entry, string file)
+        {
+            Files.Add(file);
+            foreach (var diagnostic in entry.Diagnostics)
+            {
+                Add(diagnostic);
+            }
+
+            foreach (var bound in entry.Objects)
+            {
+                AddObject(bound, file);
+            }
+        }
 
         public void Error(string file, int line, int column, string path, string message) =>
             _errors.Add(new ManifestDiagnostic(DiagnosticSeverity.Error, file, line, column, path, message));
@@ -455,6 +515,7 @@ public sealed class ManifestLoader
             }
 
             _seen[bound.Identity] = (file, bound.Line);
+            _objects.Add(bound);
             switch (bound.Value)
             {
                 case NetworkPolicy policy:
@@ -484,4 +545,29 @@ public sealed class ManifestLoader
             return new LoadResult(snapshot, Sorted(_errors), Sorted(_notes), Files);
         }
     }
+}
+
+/// <summary>Files parsed by earlier loads, so a later <see cref="ManifestLoader.LoadPaths(IEnumerable{string}, ManifestFileCache?)"/>
+/// reads again only the files that changed (by size and write time). Not thread-safe: one per watcher.</summary>
+public sealed class ManifestFileCache
+{
+    private readonly Dictionary<string, Entry> _files = new(StringComparer.Ordinal);
+
+    /// <summary>The number of files held.</summary>
+    public int Count => _files.Count;
+
+    internal bool TryGet(string file, (long Length, DateTime WriteTime) stamp, out Entry entry) =>
+        _files.TryGetValue(file, out entry!) && entry.Length == stamp.Length && entry.WriteTime == stamp.WriteTime;
+
+    internal void Set(string file, Entry entry) => _files[file] = entry;
+
+    internal void Retain(HashSet<string> files)
+    {
+        foreach (var gone in _files.Keys.Where(f => !files.Contains(f)).ToList())
+        {
+            _files.Remove(gone);
+        }
+    }
+
+    internal sealed record Entry(long Length, DateTime WriteTime, IReadOnlyList<BoundObject> Objects, IReadOnlyList<ManifestDiagnostic> Diagnostics);
 }

@@ -40,14 +40,15 @@ internal sealed class FileSourceOptionsValidator : Microsoft.Extensions.Options.
 /// <summary>Manifest files and directories as a source, re-read when they change.</summary>
 /// <remarks>
 /// Changes are noticed through file system notifications and, as a safety net, by polling the files' sizes and times.
-/// Every re-read loads everything (a consistent view); a load with errors is reported with its errors, and the node
-/// agent then keeps the last valid state in force.
+/// Every report is a complete, consistent view; only files whose size or write time changed are parsed again. A load
+/// with errors is reported with its errors, and the node agent then keeps the last valid state in force.
 /// </remarks>
 public sealed partial class FileClusterSource : IClusterSource, IDisposable
 {
     private readonly Microsoft.Extensions.Options.IOptions<FileSourceOptions> _optionsAccessor;
     private readonly ILogger _logger;
     private readonly ManifestLoader _loader = new();
+    private readonly ManifestFileCache _cache = new();
     private readonly SemaphoreSlim _changed = new(0);
     private readonly List<FileSystemWatcher> _watchers = [];
     private DateTimeOffset? _firstChange;
@@ -110,7 +111,7 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
 
     private SourceUpdate Load(DateTimeOffset changedAt)
     {
-        var result = _loader.LoadPaths(Settings.Paths);
+        var result = _loader.LoadPaths(Settings.Paths, _cache);
         if (!result.IsValid)
         {
             Log.Invalid(_logger, result.Errors.Count, result.Errors[0].ToString());

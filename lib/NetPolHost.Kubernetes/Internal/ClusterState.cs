@@ -16,6 +16,7 @@ internal sealed class ClusterState
     private readonly TimeProvider _time;
     private readonly int _resourceCount;
     private DateTimeOffset? _firstChange;
+    private long _version;
 
     public ClusterState(TimeProvider time, int resourceCount)
     {
@@ -31,6 +32,18 @@ internal sealed class ClusterState
             lock (_lock)
             {
                 return _synced.Count == _resourceCount;
+            }
+        }
+    }
+
+    /// <summary>Counts the changes: a view built at this version holds every change so far.</summary>
+    public long Version
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _version;
             }
         }
     }
@@ -97,8 +110,9 @@ internal sealed class ClusterState
         }
     }
 
-    /// <summary>The current view: a snapshot when no object has errors, else the errors (sorted by object).</summary>
-    public SourceUpdate BuildView(string source)
+    /// <summary>The current view: a snapshot when no object has errors, else the errors (sorted by object); and the
+    /// <see cref="Version"/> it holds.</summary>
+    public (SourceUpdate View, long Version) BuildView(string source)
     {
         var namespaces = new List<Model.Namespace>();
         var pods = new List<Pod>();
@@ -106,8 +120,10 @@ internal sealed class ClusterState
         var policies = new List<NetworkPolicy>();
         var errors = new List<ManifestDiagnostic>();
         DateTimeOffset changedAt;
+        long version;
         lock (_lock)
         {
+            version = _version;
             changedAt = _firstChange ?? _time.GetUtcNow();
             _firstChange = null;
             foreach (var stored in _objects.Values.SelectMany(map => map.Values))
@@ -138,10 +154,10 @@ internal sealed class ClusterState
                 var byFile = string.CompareOrdinal(a.File, b.File);
                 return byFile != 0 ? byFile : a.Line != b.Line ? a.Line.CompareTo(b.Line) : a.Column.CompareTo(b.Column);
             });
-            return new SourceUpdate(source, null, errors, changedAt);
+            return (new SourceUpdate(source, null, errors, changedAt), version);
         }
 
-        return new SourceUpdate(source, ClusterSnapshot.Create(namespaces, pods, nodes, null, policies), [], changedAt);
+        return (new SourceUpdate(source, ClusterSnapshot.Create(namespaces, pods, nodes, null, policies), [], changedAt), version);
     }
 
     private Dictionary<string, StoredObject> Map(ApiResource resource)
@@ -157,6 +173,7 @@ internal sealed class ClusterState
 
     private void Changed()
     {
+        _version++;
         _firstChange ??= _time.GetUtcNow();
         _changed.Writer.TryWrite(true);
     }

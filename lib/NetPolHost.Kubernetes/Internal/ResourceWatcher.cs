@@ -93,7 +93,7 @@ internal sealed partial class ResourceWatcher
 
     private async Task ExpiredAsync(KubernetesApiException gone, CancellationToken cancellationToken)
     {
-        Log.Expired(_logger, _resource.Plural, _resourceVersion, gone.Detail ?? gone.Reason ?? "410 Gone");
+        Log.Expired(_logger, gone.Request, gone.Detail ?? gone.Reason ?? "410 Gone", _resource.Plural);
         if (!_eventsSinceList)
         {
             // Expired again right after a list: do not list in a tight loop.
@@ -266,8 +266,8 @@ internal sealed partial class ResourceWatcher
         [LoggerMessage(1, LogLevel.Debug, "listed {Count} {Resource} in {Pages} page(s) at resourceVersion {ResourceVersion}")]
         public static partial void Listed(ILogger logger, string resource, int count, int pages, string resourceVersion);
 
-        [LoggerMessage(2, LogLevel.Information, "the watch of {Resource} from resourceVersion {ResourceVersion} expired ({Detail}); listing again")]
-        public static partial void Expired(ILogger logger, string resource, string resourceVersion, string detail);
+        [LoggerMessage(2, LogLevel.Information, "{Request}: expired ({Detail}); listing {Resource} again")]
+        public static partial void Expired(ILogger logger, string request, string detail, string resource);
 
         [LoggerMessage(3, LogLevel.Warning, "{Resource}: {Error}; retrying in {Seconds:F1} s (the last view stays in force)")]
         public static partial void RequestFailed(ILogger logger, string resource, string error, double seconds);
