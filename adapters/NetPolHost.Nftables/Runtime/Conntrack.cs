@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using NetPolHost.Model;
@@ -111,36 +110,7 @@ internal sealed class ConntrackCli(string path, string? networkNamespace) : ICon
 
     private (bool Ok, string Output) Run(string[] arguments)
     {
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (networkNamespace is null)
-        {
-            start.FileName = path;
-        }
-        else
-        {
-            start.FileName = "nsenter";
-            start.ArgumentList.Add("--net=" + (networkNamespace.Contains('/', StringComparison.Ordinal) ? networkNamespace : "/run/netns/" + networkNamespace));
-            start.ArgumentList.Add("--");
-            start.ArgumentList.Add(path);
-        }
-
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start);
-        if (process is null)
-        {
-            return (false, string.Empty);
-        }
-
-        // Process.Dispose leaves redirected pipes to the finalizer: close them here, or descriptors pile up.
-        using var stdout = process.StandardOutput;
-        using var stderr = process.StandardError;
-        var output = stdout.ReadToEndAsync();
-        _ = stderr.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode == 0, output.GetAwaiter().GetResult());
+        var (code, output, _) = ToolProcess.Run(path, networkNamespace, arguments);
+        return (code == 0, output);
     }
 }

@@ -72,64 +72,8 @@ internal static class AddressText
             parsed.Add(range);
         }
 
-        ranges = Merge(parsed);
+        ranges = AddressRange.Merge(parsed);
         return true;
-    }
-
-    /// <summary>Sorts and merges overlapping or adjacent ranges.</summary>
-    public static List<AddressRange> Merge(IEnumerable<AddressRange> ranges)
-    {
-        var sorted = ranges.ToList();
-        sorted.Sort();
-        var result = new List<AddressRange>(sorted.Count);
-        foreach (var range in sorted)
-        {
-            if (result.Count > 0)
-            {
-                var last = result[^1];
-                if (last.IsIPv6 == range.IsIPv6 && (range.First <= last.Last || (last.Last != UInt128.MaxValue && range.First == last.Last + 1)))
-                {
-                    if (range.Last > last.Last)
-                    {
-                        result[^1] = last with { Last = range.Last };
-                    }
-
-                    continue;
-                }
-            }
-
-            result.Add(range);
-        }
-
-        return result;
-    }
-
-    /// <summary>The largest value of a family.</summary>
-    public static UInt128 FamilyMax(bool isV6) => isV6 ? UInt128.MaxValue : uint.MaxValue;
-
-    /// <summary>The ranges of a family that are not in <paramref name="ranges"/> (which must be merged and of that family).</summary>
-    public static List<AddressRange> Complement(IReadOnlyList<AddressRange> ranges, bool isV6)
-    {
-        var result = new List<AddressRange>();
-        var next = UInt128.Zero;
-        var max = FamilyMax(isV6);
-        foreach (var range in ranges)
-        {
-            if (range.First > next)
-            {
-                result.Add(new AddressRange(next, range.First - 1, isV6));
-            }
-
-            if (range.Last == max)
-            {
-                return result;
-            }
-
-            next = range.Last + 1;
-        }
-
-        result.Add(new AddressRange(next, max, isV6));
-        return result;
     }
 
     /// <summary>A number as an address of a family.</summary>
@@ -208,7 +152,7 @@ internal static class AddressText
 
         var hostBits = bits - prefix;
         var hostMask = hostBits == 128 ? UInt128.MaxValue : (UInt128.One << hostBits) - 1;
-        var first128 = start & ~hostMask & FamilyMax(isV6);
+        var first128 = start & ~hostMask & AddressRange.MaxValue(isV6);
         range = new AddressRange(first128, first128 | hostMask, isV6);
         return true;
     }

@@ -85,7 +85,7 @@ internal static class FirewallRuleTranslator
 
                 foreach (var v6 in new[] { false, true })
                 {
-                    var local = AddressText.Merge(endpoint.Addresses.Select(AddressRange.FromAddress).Where(r => r.IsIPv6 == v6));
+                    var local = AddressRange.Merge(endpoint.Addresses.Select(AddressRange.FromAddress).Where(r => r.IsIPv6 == v6));
                     if (local.Count == 0)
                     {
                         continue;
@@ -137,7 +137,7 @@ internal static class FirewallRuleTranslator
         public void Run()
         {
             var sources = new List<Source>();
-            var node = AddressText.Merge(nodeLocal.Select(AddressRange.FromAddress).Where(r => r.IsIPv6 == v6));
+            var node = AddressRange.Merge(nodeLocal.Select(AddressRange.FromAddress).Where(r => r.IsIPv6 == v6));
             if (node.Count > 0)
             {
                 sources.Add(new Source(node, AllowsAny: true, null, null, false));
@@ -145,12 +145,12 @@ internal static class FirewallRuleTranslator
             }
 
             AddressRange[] exempt = v6 ? (options.ExemptIPv6LinkLocal ? [s_loopbackV6, s_linkLocalV6] : [s_loopbackV6]) : s_exemptV4;
-            sources.Add(new Source(AddressText.Merge(exempt), AllowsAny: true, null, null, false));
+            sources.Add(new Source(AddressRange.Merge(exempt), AllowsAny: true, null, null, false));
 
             foreach (var id in endpoint.For(direction).Rules)
             {
                 var rule = plan.GetRule(id);
-                var peers = AddressText.Merge(rule.Peers.ToRanges(v6));
+                var peers = AddressRange.Merge(rule.Peers.ToRanges(v6));
                 if (peers.Count == 0)
                 {
                     continue;
@@ -198,7 +198,7 @@ internal static class FirewallRuleTranslator
         /// <summary>Sweeps the address space: each elementary segment gets the union of what the sources covering it allow.</summary>
         private void Blocks(List<Source> sources)
         {
-            var max = AddressText.FamilyMax(v6);
+            var max = AddressRange.MaxValue(v6);
             var events = new List<(UInt128 Position, int Source, bool Start)>();
             for (var s = 0; s < sources.Count; s++)
             {
@@ -281,14 +281,14 @@ internal static class FirewallRuleTranslator
 
             if (unlisted.Count > 0)
             {
-                Block(NetFw.ProtocolAny, "*", AddressText.Merge(unlisted), "block any protocol " + (_inbound ? "from" : "to") + " addresses no rule admits");
+                Block(NetFw.ProtocolAny, "*", AddressRange.Merge(unlisted), "block any protocol " + (_inbound ? "from" : "to") + " addresses no rule admits");
             }
 
             foreach (var group in groups.OrderBy(g => g.Key.Protocol).ThenBy(g => g.Key.Ports, StringComparer.Ordinal))
             {
                 var name = NetFw.ProtocolName(group.Key.Protocol);
                 var ports = group.Key.Protocol == NetFw.ProtocolSctp ? string.Empty : " " + group.Key.Ports;
-                Block(group.Key.Protocol, group.Key.Ports, AddressText.Merge(group.Value), $"block {name}{ports} {(_inbound ? "from" : "to")} peers admitted only on other ports");
+                Block(group.Key.Protocol, group.Key.Ports, AddressRange.Merge(group.Value), $"block {name}{ports} {(_inbound ? "from" : "to")} peers admitted only on other ports");
             }
         }
 

@@ -105,9 +105,17 @@ public readonly record struct AddressRange(UInt128 First, UInt128 Last, bool IsI
         return cidrs.Count == 1 ? cidrs[0].ToString() : FirstAddress + "-" + LastAddress;
     }
 
-    /// <summary>Sorts and merges overlapping or adjacent ranges.</summary>
-    internal static List<AddressRange> Normalize(IEnumerable<AddressRange> ranges)
+    /// <summary>The largest address of a family as a number.</summary>
+    /// <param name="isV6">The family.</param>
+    /// <returns><see cref="UInt128.MaxValue"/> for IPv6, <see cref="uint.MaxValue"/> for IPv4.</returns>
+    public static UInt128 MaxValue(bool isV6) => IpMath.FamilyMax(isV6);
+
+    /// <summary>Sorts ranges and merges those that overlap or touch.</summary>
+    /// <param name="ranges">The ranges, of either family.</param>
+    /// <returns>Sorted (IPv4 first), disjoint, non-adjacent ranges.</returns>
+    public static List<AddressRange> Merge(IEnumerable<AddressRange> ranges)
     {
+        ArgumentNullException.ThrowIfNull(ranges);
         var sorted = ranges.ToList();
         sorted.Sort();
         var result = new List<AddressRange>(sorted.Count);
@@ -130,6 +138,35 @@ public readonly record struct AddressRange(UInt128 First, UInt128 Last, bool IsI
             result.Add(range);
         }
 
+        return result;
+    }
+
+    /// <summary>The ranges of one family that are not in <paramref name="merged"/>.</summary>
+    /// <param name="merged">Ranges of that family, as <see cref="Merge"/> returns them.</param>
+    /// <param name="isV6">The family.</param>
+    /// <returns>The complement, sorted.</returns>
+    public static List<AddressRange> Complement(IReadOnlyList<AddressRange> merged, bool isV6)
+    {
+        ArgumentNullException.ThrowIfNull(merged);
+        var result = new List<AddressRange>();
+        var next = UInt128.Zero;
+        var max = IpMath.FamilyMax(isV6);
+        foreach (var range in merged)
+        {
+            if (range.First > next)
+            {
+                result.Add(new AddressRange(next, range.First - 1, isV6));
+            }
+
+            if (range.Last == max)
+            {
+                return result;
+            }
+
+            next = range.Last + 1;
+        }
+
+        result.Add(new AddressRange(next, max, isV6));
         return result;
     }
 
@@ -241,7 +278,7 @@ public sealed record AddressSet
             .ThenBy(h => h.Value)
             .Select(h => IpMath.ToAddress(h.Value, h.V6))
             .ToValueList();
-        return new AddressSet { Hosts = sortedHosts, Ranges = AddressRange.Normalize(ranges).ToValueList() };
+        return new AddressSet { Hosts = sortedHosts, Ranges = AddressRange.Merge(ranges).ToValueList() };
     }
 
     /// <summary>Creates a set from hosts already sorted (IPv4 first, then by value) and distinct, and normalised ranges.</summary>
@@ -295,41 +332,13 @@ public sealed record AddressSet
             return [new AddressRange(UInt128.Zero, IpMath.FamilyMax(isV6), isV6)];
         }
 
-        return AddressRange.Normalize(Hosts.Select(AddressRange.FromAddress).Concat(Ranges).Where(r => r.IsIPv6 == isV6));
+        return AddressRange.Merge(Hosts.Select(AddressRange.FromAddress).Concat(Ranges).Where(r => r.IsIPv6 == isV6));
     }
 
     /// <summary>The complement of this set within one family, as sorted ranges.</summary>
     /// <param name="isV6">The family.</param>
     /// <returns>Every address of the family that is not in the set.</returns>
-    public IReadOnlyList<AddressRange> Complement(bool isV6)
-    {
-        var result = new List<AddressRange>();
-        var next = UInt128.Zero;
-        var max = IpMath.FamilyMax(isV6);
-        var done = false;
-        foreach (var range in ToRanges(isV6))
-        {
-            if (range.First > next)
-            {
-                result.Add(new AddressRange(next, range.First - 1, isV6));
-            }
-
-            if (range.Last == max)
-            {
-                done = true;
-                break;
-            }
-
-            next = range.Last + 1;
-        }
-
-        if (!done)
-        {
-            result.Add(new AddressRange(next, max, isV6));
-        }
-
-        return result;
-    }
+    public IReadOnlyList<AddressRange> Complement(bool isV6) => AddressRange.Complement(ToRanges(isV6), isV6);
 
     /// <inheritdoc/>
     public bool Equals(AddressSet? other) =>

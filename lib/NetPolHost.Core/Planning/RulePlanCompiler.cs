@@ -299,7 +299,7 @@ public static class RulePlanCompiler
             }
 
             var (selectorBits, blocks) = PeerParts(policy, rule);
-            var ranges = AddressRange.Normalize(blocks.SelectMany(AddressRange.FromBlock));
+            var ranges = AddressRange.Merge(blocks.SelectMany(AddressRange.FromBlock));
             if (_peers.TryGetValue(key, out var cached))
             {
                 return AddressSet.CreateSorted([.. cached.Hosts], ranges);
