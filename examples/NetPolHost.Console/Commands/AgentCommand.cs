@@ -12,6 +12,8 @@ internal static class AgentCommand
     public static Command Create(CliIO io)
     {
         var files = Common.Files(required: false);
+        var kubernetes = new Option<bool>("--kubernetes") { Description = "Read namespaces, pods, nodes and NetworkPolicies from the Kubernetes API (list and watch): in a pod with its service account, elsewhere with $KUBECONFIG or ~/.kube/config." };
+        var kubeconfig = new Option<string>("--kubeconfig") { Description = "The kubeconfig file for the Kubernetes API (implies --kubernetes)." };
         var node = Common.Node(required: true);
         var backend = new Option<string>("--backend", "-b") { Description = "The host firewall: nftables, firewalld, windows-firewall, wfp, or auto (firewalld when it runs, else nftables; Windows Firewall on Windows).", DefaultValueFactory = _ => "auto" };
         backend.AcceptOnlyFromAmong([.. BackendRegistry.Names, "auto"]);
@@ -23,20 +25,23 @@ internal static class AgentCommand
         var safeApply = new Option<string[]>("--safe-apply") { Description = "Roll an apply back unless one of these host:port answers within 10 s after it (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command(
             "agent",
-            "Run the node agent: watch the manifests, apply every change to this host's firewall incrementally, repair drift; until stopped (Ctrl+C).\n" +
+            "Run the node agent: watch the manifests (-f) and/or the Kubernetes API (--kubernetes), apply every change to this host's firewall incrementally, repair drift; until stopped (Ctrl+C).\n" +
             "Rules stay in force when the agent stops unless --remove-on-stop is given; invalid manifests are reported and the last valid state stays enforced.\n\n" +
             "Examples:\n" +
             "  sudo netpolhost agent -f /etc/netpolhost --node $(hostname) --backend nftables\n" +
-            "  sudo netpolhost agent -f policies/ --node node-1 --backend auto --resync 1m --safe-apply 10.96.0.1:443")
+            "  sudo netpolhost agent -f policies/ --node node-1 --backend auto --resync 1m --safe-apply 10.96.0.1:443\n" +
+            "  netpolhost agent --kubernetes --node $(NODE_NAME) --backend nftables    (in a DaemonSet: examples/deploy)")
         {
-            files, node, backend, table, netns, resync, debounce, removeOnStop, safeApply,
+            files, kubernetes, kubeconfig, node, backend, table, netns, resync, debounce, removeOnStop, safeApply,
         };
         command.SetAction(async (parse, token) =>
         {
             var paths = parse.GetValue(files) ?? [];
-            if (paths.Length == 0)
+            var kubeconfigPath = parse.GetValue(kubeconfig);
+            var useKubernetes = parse.GetValue(kubernetes) || kubeconfigPath is not null;
+            if (paths.Length == 0 && !useKubernetes)
             {
-                throw new CliUsageException("give the manifests to watch with -f (a file or directory; repeatable).");
+                throw new CliUsageException("give the manifests to watch with -f (a file or directory; repeatable), or read them from the Kubernetes API with --kubernetes, or both.");
             }
 
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -81,10 +86,21 @@ internal static class AgentCommand
                     {
                         o.SafeApply.Targets.Add(target);
                     }
-                })
-                .AddFileSource(paths);
+                });
+            var watched = new List<string>(paths);
+            if (paths.Length > 0)
+            {
+                netpolhost.AddFileSource(paths);
+            }
+
+            if (useKubernetes)
+            {
+                netpolhost.AddKubernetesSource(o => o.KubeconfigPath = kubeconfigPath);
+                watched.Add(kubeconfigPath is null ? "the Kubernetes API" : $"the Kubernetes API of {kubeconfigPath}");
+            }
+
             using var host = builder.Build();
-            await io.Error.WriteLineAsync($"netpolhost agent: node {parse.GetValue(node)}, watching {string.Join(", ", paths)}; Ctrl+C stops").ConfigureAwait(false);
+            await io.Error.WriteLineAsync($"netpolhost agent: node {parse.GetValue(node)}, watching {string.Join(", ", watched)}; Ctrl+C stops").ConfigureAwait(false);
             try
             {
                 await host.RunAsync(token).ConfigureAwait(false);

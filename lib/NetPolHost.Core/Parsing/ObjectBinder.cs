@@ -284,8 +284,10 @@ internal sealed class ObjectBinder
             }
         }
 
+        string? phase = null;
         if (Map(root.Get("status"), "status") is { } status)
         {
+            phase = String(status.Get("phase"), "status.phase");
             var podIps = Seq(status.Get("podIPs"), "status.podIPs");
             for (var i = 0; i < podIps.Count; i++)
             {
@@ -315,6 +317,13 @@ internal sealed class ObjectBinder
         foreach (var error in PolicyValidator.Validate(pod))
         {
             AddValidationError(error);
+        }
+
+        if (phase is "Succeeded" or "Failed" && _errors.Count == 0)
+        {
+            // A finished pod has no network activity, and its address may already belong to another pod.
+            Note(root, "status.phase", $"skipped pod {ns}/{name}: it has finished (phase {phase}), and its address may already belong to another pod");
+            return new BoundObject("Pod", $"Pod {ns}/{name}", null, root.Line, root.Column);
         }
 
         return new BoundObject("Pod", $"Pod {ns}/{name}", _errors.Count == 0 ? pod : null, root.Line, root.Column);

@@ -49,3 +49,27 @@ public sealed class ManifestFileCacheTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
+
+public sealed class FinishedPodTests
+{
+    [Fact]
+    public void LoadText_FinishedPod_IsSkippedWithANote()
+    {
+        var result = ManifestLoader.LoadText("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: job-x1, namespace: batch}
+            spec: {nodeName: node-1}
+            status: {phase: Succeeded, podIP: 10.0.0.5}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web, namespace: batch}
+            spec: {nodeName: node-1}
+            status: {phase: Running, podIP: 10.0.0.5}
+            """, "pods.yaml");
+        Assert.True(result.IsValid);
+        Assert.Equal(["web"], result.Snapshot.Pods.Select(p => p.Name));
+        Assert.Equal("pods.yaml:1:1: status.phase: skipped pod batch/job-x1: it has finished (phase Succeeded), and its address may already belong to another pod", Assert.Single(result.Notes).ToString());
+    }
+}

@@ -54,7 +54,8 @@ internal sealed class FakeApiServer : IAsyncDisposable
 
     internal string NextResourceVersion() => Interlocked.Increment(ref _resourceVersion).ToString(CultureInfo.InvariantCulture);
 
-    internal string CurrentResourceVersion() => Interlocked.Read(ref _resourceVersion).ToString(CultureInfo.InvariantCulture);
+    /// <summary>The latest resourceVersion (what a list made now carries).</summary>
+    public string CurrentVersion() => Interlocked.Read(ref _resourceVersion).ToString(CultureInfo.InvariantCulture);
 
     public static JsonObject StatusObject(int code, string reason, string message) => new()
     {
@@ -153,7 +154,7 @@ internal sealed class FakeApiServer : IAsyncDisposable
         var watch = new FakeWatch(stream, collection, request);
         _openWatches.Add(watch);
         collection.Opened(watch);
-        return await watch.Completion;
+        return await watch.Completion.WaitAsync(_stop.Token); // Ends with the server too, even if opened while it stops.
     }
 
     private static async Task WriteJsonAsync(Stream stream, int code, JsonNode body)
@@ -175,8 +176,8 @@ internal sealed class FakeApiServer : IAsyncDisposable
             watch.Abort();
         }
 
-        await _accepting;
-        await Task.WhenAll(_connections);
+        await _accepting.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(_connections).WaitAsync(TimeSpan.FromSeconds(10)); // A hang fails the test instead.
         _listener.Dispose();
         _stop.Dispose();
     }

@@ -37,6 +37,18 @@ internal sealed class FakeCollection
 
     public IReadOnlyList<FakeRequest> Watches => [.. _server.Requests.Where(r => r.Path == Path && r.IsWatch)];
 
+    /// <summary>The stored objects, with kind and apiVersion, as <c>kubectl get -o json</c> shows them.</summary>
+    public IReadOnlyList<JsonObject> Items
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _objects.Values.Select(o => (JsonObject)o.DeepClone())];
+            }
+        }
+    }
+
     /// <summary>Stores an object (created or changed) with a new resourceVersion; returns it as the API would send it.</summary>
     public JsonObject Put(JsonObject item)
     {
@@ -91,7 +103,7 @@ internal sealed class FakeCollection
         var offset = request.Query.TryGetValue("continue", out var token) ? int.Parse(token, System.Globalization.CultureInfo.InvariantCulture) : 0;
         var limit = request.Query.TryGetValue("limit", out var l) ? int.Parse(l, System.Globalization.CultureInfo.InvariantCulture) : int.MaxValue;
         var page = items.Skip(offset).Take(limit).ToList();
-        var metadata = new JsonObject { ["resourceVersion"] = _server.CurrentResourceVersion() };
+        var metadata = new JsonObject { ["resourceVersion"] = _server.CurrentVersion() };
         if (offset + page.Count < items.Count)
         {
             metadata["continue"] = (offset + page.Count).ToString(System.Globalization.CultureInfo.InvariantCulture);

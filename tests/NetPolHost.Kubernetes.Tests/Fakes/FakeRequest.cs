@@ -36,7 +36,12 @@ internal abstract record FakeResponse
 
     /// <summary>The connection is closed without an answer.</summary>
     public static FakeResponse Drop { get; } = new DropResponse();
+
+    /// <summary>The normal answer (to script a failure of a later request).</summary>
+    public static FakeResponse Normal { get; } = new NormalResponse();
 }
+
+internal sealed record NormalResponse : FakeResponse;
 
 internal sealed record StatusResponse(int Code, string Reason, string Message) : FakeResponse;
 

@@ -4,13 +4,12 @@ using System.Text.Json.Nodes;
 
 namespace NetPolHost.Kubernetes.Tests.Fakes;
 
-/// <summary>One open watch: a chunked HTTP response the test writes events into, as the API server does (one JSON
+/// <summary>One open watch: a chunked HTTP response the test writes events into (one writer at a time), as the API server does (one JSON
 /// object and a newline per event; each event is cut into two chunks to show that chunks and lines need not agree).</summary>
 internal sealed class FakeWatch
 {
     private readonly Stream _stream;
     private readonly FakeCollection _collection;
-    private readonly SemaphoreSlim _write = new(1);
     private readonly TaskCompletionSource<bool> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public FakeWatch(Stream stream, FakeCollection collection, FakeRequest request)
@@ -49,15 +48,14 @@ internal sealed class FakeWatch
     /// <summary>Ends the response properly (the server closed the watch, e.g. after timeoutSeconds).</summary>
     public async Task EndAsync()
     {
-        await _write.WaitAsync();
         try
         {
             await _stream.WriteAsync("0\r\n\r\n"u8.ToArray());
             await _stream.FlushAsync();
         }
-        finally
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
-            _write.Release();
+            // The client went away first (as it does after an ERROR event): nothing to end.
         }
 
         _done.TrySetResult(true);
@@ -68,17 +66,9 @@ internal sealed class FakeWatch
 
     private async Task WriteChunkAsync(ReadOnlyMemory<byte> data)
     {
-        await _write.WaitAsync();
-        try
-        {
-            await _stream.WriteAsync(Encoding.ASCII.GetBytes(data.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"));
-            await _stream.WriteAsync(data);
-            await _stream.WriteAsync("\r\n"u8.ToArray());
-            await _stream.FlushAsync();
-        }
-        finally
-        {
-            _write.Release();
-        }
+        await _stream.WriteAsync(Encoding.ASCII.GetBytes(data.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"));
+        await _stream.WriteAsync(data);
+        await _stream.WriteAsync("\r\n"u8.ToArray());
+        await _stream.FlushAsync();
     }
 }

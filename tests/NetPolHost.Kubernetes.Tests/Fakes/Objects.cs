@@ -20,7 +20,7 @@ internal static class Objects
               "metadata": {
                 "name": "{{name}}", "creationTimestamp": "2025-01-10T08:00:00Z",
                 "labels": {{labelObject.ToJsonString()}},
-                "managedFields": [{"manager": "kubectl-create", "operation": "Update", "apiVersion": "v1", "time": "2025-01-10T08:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {".": {}, "f:kubernetes.io/metadata.name": {}}}}}]
+                "managedFields": [{"manager": "kubectl-create", "operation": "Update", "apiVersion": "v1", "time": "2025-01-10T08:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {".": {}, "f:kubernetes.io/metadata.name": {} } } } }]
               },
               "spec": {"finalizers": ["kubernetes"]},
               "status": {"phase": "Active"}
@@ -40,14 +40,14 @@ internal static class Objects
                 "labels": {"app": "{{app}}", "tier": "{{tier}}", "pod-template-hash": "7d4b9c"},
                 "annotations": {"kubectl.kubernetes.io/restartedAt": "2025-01-10T08:00:59Z"},
                 "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "{{app}}-7d4b9c", "uid": "0b1e6d2a-1111-4c3e-9a7e-5f1d2c3b4a59", "controller": true, "blockOwnerDeletion": true}],
-                "managedFields": [{"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1", "time": "2025-01-10T08:01:00Z", "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:generateName": {}, "f:labels": {".": {}, "f:app": {}}}}}]
+                "managedFields": [{"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1", "time": "2025-01-10T08:01:00Z", "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:generateName": {}, "f:labels": {".": {}, "f:app": {} } } } }]
               },
               "spec": {
-                "volumes": [{"name": "kube-api-access-x1", "projected": {"sources": [{"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}}], "defaultMode": 420}}],
+                "volumes": [{"name": "kube-api-access-x1", "projected": {"sources": [{"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"} }], "defaultMode": 420} }],
                 "containers": [{
                   "name": "{{app}}", "image": "nginx:1.27",
                   "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}, {"name": "metrics", "containerPort": 9090, "protocol": "TCP"}],
-                  "resources": {"limits": {"cpu": "500m", "memory": "128Mi"}, "requests": {"cpu": "100m", "memory": "64Mi"}},
+                  "resources": {"limits": {"cpu": "500m", "memory": "128Mi"}, "requests": {"cpu": "100m", "memory": "64Mi"} },
                   "volumeMounts": [{"name": "kube-api-access-x1", "readOnly": true, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}],
                   "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File", "imagePullPolicy": "IfNotPresent"
                 }],
@@ -62,7 +62,7 @@ internal static class Objects
                 "conditions": [{"type": "Ready", "status": "True", "lastProbeTime": null, "lastTransitionTime": "2025-01-10T08:01:05Z"}],
                 "hostIP": "192.168.10.11", "hostIPs": [{"ip": "192.168.10.11"}]{{ips}},
                 "startTime": "2025-01-10T08:01:00Z",
-                "containerStatuses": [{"name": "{{app}}", "state": {"running": {"startedAt": "2025-01-10T08:01:04Z"}}, "lastState": {}, "ready": true, "restartCount": 0, "image": "docker.io/library/nginx:1.27", "imageID": "docker.io/library/nginx@sha256:0f04", "containerID": "containerd://5d2e", "started": true}],
+                "containerStatuses": [{"name": "{{app}}", "state": {"running": {"startedAt": "2025-01-10T08:01:04Z"} }, "lastState": {}, "ready": true, "restartCount": 0, "image": "docker.io/library/nginx:1.27", "imageID": "docker.io/library/nginx@sha256:0f04", "containerID": "containerd://5d2e", "started": true}],
                 "qosClass": "Burstable"
               }
             }
@@ -89,7 +89,7 @@ internal static class Objects
           "metadata": {
             "name": "{{name}}", "namespace": "{{ns}}", "generation": 1, "creationTimestamp": "2025-01-10T09:00:00Z",
             "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{\"apiVersion\":\"networking.k8s.io/v1\"}\n"},
-            "managedFields": [{"manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "networking.k8s.io/v1", "time": "2025-01-10T09:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:podSelector": {}}}}]
+            "managedFields": [{"manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "networking.k8s.io/v1", "time": "2025-01-10T09:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:podSelector": {} } } }]
           },
           "spec": {{spec}}
         }
@@ -98,8 +98,8 @@ internal static class Objects
     /// <summary>Only web pods in "shop" may reach the db pods on port <paramref name="port"/>.</summary>
     public static JsonObject DbPolicy(string port = "5432") => Policy("shop", "db", $$"""
         {
-          "podSelector": {"matchLabels": {"app": "db"}},
-          "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}, {"namespaceSelector": {"matchLabels": {"team": "ops"}}}], "ports": [{"protocol": "TCP", "port": {{port}}}]}],
+          "podSelector": {"matchLabels": {"app": "db"} },
+          "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"} } }, {"namespaceSelector": {"matchLabels": {"team": "ops"} } }], "ports": [{"protocol": "TCP", "port": {{port}}}]}],
           "policyTypes": ["Ingress"]
         }
         """);

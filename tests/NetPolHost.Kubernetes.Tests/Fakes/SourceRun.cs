@@ -81,7 +81,7 @@ internal sealed class SourceRun : IAsyncDisposable
         await _stop.CancelAsync();
         try
         {
-            await _run;
+            await _run.WaitAsync(TimeSpan.FromSeconds(10)); // The source must stop when cancelled; a hang fails the test.
         }
         catch (OperationCanceledException)
         {
