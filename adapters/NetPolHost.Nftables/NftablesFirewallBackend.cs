@@ -152,14 +152,15 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
             }
 
             var result = runner.Run(diff.Script, options.DryRun);
-            var repaired = false;
+            string? rejected = null;
             if (!result.Success && !full)
             {
-                // The table is not what we applied last (flushed or edited): replace it whole, still atomically.
-                Log.IncrementalRejected(_logger, _options.TableName, FirstLine(result.Error));
+                // The kernel refused the element-level change (the table is not what we applied last, e.g. someone
+                // flushed or edited it): replace the table whole, still in one transaction.
+                rejected = FirstLine(result.Error);
+                Log.IncrementalRejected(_logger, _options.TableName, rejected);
                 diff = NftDiff.Full(desired);
                 full = true;
-                repaired = true;
                 result = runner.Run(diff.Script, options.DryRun);
             }
 
@@ -183,7 +184,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
             stopwatch.Stop();
             Log.Applied(_logger, _options.TableName, full ? "full" : "incremental", diff.ObjectsAdded, diff.ObjectsRemoved, diff.ElementsAdded, diff.ElementsRemoved, stopwatch.Elapsed.TotalMilliseconds);
             var changes = kernelChanges
-                ?? (repaired ? diff.Changes.Prepend("! the table differed from the last applied state: replaced it whole").ToList() : diff.Changes);
+                ?? (rejected is not null ? diff.Changes.Prepend($"! the kernel refused the incremental change ({rejected}); replaced the table whole").ToList() : diff.Changes);
             return new ApplyResult
             {
                 Changed = true,

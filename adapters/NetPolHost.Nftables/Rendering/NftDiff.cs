@@ -38,8 +38,8 @@ internal sealed class NftDiff
     /// <summary>The element-level changes from <paramref name="from"/> to <paramref name="to"/>.</summary>
     /// <remarks>
     /// Order inside the one transaction: new sets, maps and chains; rules of new and changed chains (a changed chain is
-    /// flushed and refilled); map and set elements (jump targets exist by then); then removed chains, then removed sets
-    /// and maps (no rule refers to them any more).
+    /// flushed and refilled); map and set elements (jump targets exist by then); then the removals, each after what
+    /// refers to it: base chains, maps, regular chains, sets.
     /// </remarks>
     public static NftDiff Between(NftState from, NftState to)
     {
@@ -127,20 +127,29 @@ internal sealed class NftDiff
             }
         }
 
-        foreach (var chain in from.Chains.Values.Where(c => !to.Chains.ContainsKey(c.Name)).OrderBy(c => c.Name, StringComparer.Ordinal))
+        // Removals, each after everything that refers to it is gone: base chains (they refer to maps and sets and jump
+        // to regular chains), then maps (their elements jump to regular chains), then regular chains (their rules refer
+        // to sets), then sets.
+        var removedChains = from.Chains.Values.Where(c => !to.Chains.ContainsKey(c.Name)).ToList();
+        var removedSets = from.Sets.Values.Where(s => !to.Sets.ContainsKey(s.Name)).ToList();
+        foreach (var chain in removedChains.Where(c => c.Hook is not null).OrderBy(c => c.Name, StringComparer.Ordinal))
         {
-            script.Append(CultureInfo.InvariantCulture, $"flush chain {table} {chain.Name}\n");
-            script.Append(CultureInfo.InvariantCulture, $"delete chain {table} {chain.Name}\n");
-            removed += 1 + chain.Rules.Length;
-            changes.Add($"- chain {chain.Name}");
+            RemoveChain(chain);
         }
 
-        foreach (var set in from.Sets.Values.Where(s => !to.Sets.ContainsKey(s.Name)).OrderBy(s => s.Name, StringComparer.Ordinal))
+        foreach (var set in removedSets.Where(s => s.IsMap).OrderBy(s => s.Name, StringComparer.Ordinal))
         {
-            script.Append(CultureInfo.InvariantCulture, $"delete {set.Kind} {table} {set.Name}\n");
-            removed++;
-            elementsRemoved += set.Elements.Length;
-            changes.Add($"- {set.Kind} {set.Name} ({Count(set.Elements.Length, "element")})");
+            RemoveSet(set);
+        }
+
+        foreach (var chain in removedChains.Where(c => c.Hook is null).OrderBy(c => c.Name, StringComparer.Ordinal))
+        {
+            RemoveChain(chain);
+        }
+
+        foreach (var set in removedSets.Where(s => !s.IsMap).OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            RemoveSet(set);
         }
 
         return new NftDiff
@@ -152,6 +161,22 @@ internal sealed class NftDiff
             ElementsRemoved = elementsRemoved,
             Changes = changes,
         };
+
+        void RemoveChain(NftChain chain)
+        {
+            script.Append(CultureInfo.InvariantCulture, $"flush chain {table} {chain.Name}\n");
+            script.Append(CultureInfo.InvariantCulture, $"delete chain {table} {chain.Name}\n");
+            removed += 1 + chain.Rules.Length;
+            changes.Add($"- chain {chain.Name}");
+        }
+
+        void RemoveSet(NftSet set)
+        {
+            script.Append(CultureInfo.InvariantCulture, $"delete {set.Kind} {table} {set.Name}\n");
+            removed++;
+            elementsRemoved += set.Elements.Length;
+            changes.Add($"- {set.Kind} {set.Name} ({Count(set.Elements.Length, "element")})");
+        }
     }
 
     /// <summary>Elements only in <paramref name="old"/> and only in <paramref name="fresh"/>, in their order. A map key
