@@ -175,9 +175,9 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
                 var previousPlan = _appliedPlan;
                 _applied = desired;
                 _appliedPlan = plan;
-                if (_options.DeleteConntrackEntriesOfDeniedFlows && previousPlan is not null)
+                if (_options.DeleteConntrackEntriesOfDeniedFlows)
                 {
-                    warnings.AddRange(DeleteDeniedConnections(plan));
+                    warnings.AddRange(DeleteDeniedConnections(previousPlan, plan));
                 }
             }
 
@@ -375,8 +375,14 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
         return warnings;
     }
 
-    private IEnumerable<string> DeleteDeniedConnections(RulePlan plan)
+    private IEnumerable<string> DeleteDeniedConnections(RulePlan? previous, RulePlan plan)
     {
+        var affected = ConntrackCleanup.AffectedAddresses(previous, plan);
+        if (affected.Count == 0)
+        {
+            return [];
+        }
+
         if (!_conntrackResolved)
         {
             _conntrackResolved = true;
@@ -389,22 +395,25 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
             return ["the conntrack program is missing (Debian package conntrack): established connections that the new plan denies keep flowing until they end"];
         }
 
-        var deleted = 0;
-        foreach (var entry in _conntrack.List())
+        try
         {
-            if (!plan.Evaluate(entry.Source, entry.Destination, entry.Protocol, entry.DestinationPort).Allowed)
+            var denied = ConntrackCleanup.Denied(plan, _conntrack.List(), affected, _conntrack.LocalAddresses());
+            foreach (var entry in denied)
             {
                 _conntrack.Delete(entry);
-                deleted++;
             }
-        }
 
-        if (deleted > 0)
+            if (denied.Count > 0)
+            {
+                Log.ConntrackDeleted(_logger, denied.Count);
+            }
+
+            return [];
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
         {
-            Log.ConntrackDeleted(_logger, deleted);
+            return [$"the plan is applied, but established connections it denies could not be cut ({ex.Message}); they keep flowing until they end"];
         }
-
-        return [];
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();

@@ -32,7 +32,12 @@ public sealed class NftablesOptions
     /// <value>Default <see cref="NftTransport.Auto"/>.</value>
     public NftTransport Transport { get; set; } = NftTransport.Auto;
 
-    /// <summary>Delete connection tracking entries of flows a change newly denies, so the deny also stops established connections.</summary>
-    /// <value>Default <see langword="true"/>. Needs the conntrack program (Debian package conntrack); without it a warning is reported.</value>
+    /// <summary>After an apply that may shrink what an endpoint is allowed, delete the connection tracking entries of
+    /// that endpoint's flows the new plan denies, so the deny also stops established connections (the rules accept
+    /// established traffic first).</summary>
+    /// <value>Default <see langword="true"/>. Needs the conntrack program (Debian package conntrack) and ip (iproute2);
+    /// without them the apply still succeeds and reports a warning. Flows are judged as the chains judge a new packet:
+    /// after destination NAT (the reply tuple's source), input when the destination is an address of the network
+    /// namespace, output when the source is; host endpoints bound to an interface are not judged.</value>
     public bool DeleteConntrackEntriesOfDeniedFlows { get; set; } = true;
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NetPolHost.Cli.Commands;
+using NetPolHost.Parsing;
 
 namespace NetPolHost.Cli;
 
@@ -15,10 +16,14 @@ internal static class NetPolHostCli
     /// <summary>Exit code for bad input: invalid manifests, unknown options or arguments.</summary>
     public const int BadInput = 2;
 
+    /// <summary>The name the tool is run by, used in hints (the process name differs under a test host or dotnet).</summary>
+    public const string ToolName = "netpolhost";
+
     public static RootCommand Build(CliIO io)
     {
         var root = new RootCommand(
-            "netpolhost: Kubernetes NetworkPolicy on host firewalls.\n\n" +
+            "netpolhost: Kubernetes NetworkPolicy on host firewalls.\n" +
+            "Exit code: 0 success (check: allowed), 1 denied or failed, 2 bad input; 'netpolhost COMMAND --help' gives each command's own.\n\n" +
             "Examples:\n" +
             "  netpolhost validate -f examples/sample\n" +
             "  netpolhost check -f examples/sample --from production/api --to production/web-server --port 8000\n" +
@@ -36,25 +41,28 @@ internal static class NetPolHostCli
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(args, new CliIO(output, error), cancellationToken);
+
+    public static async Task<int> RunAsync(string[] args, CliIO io, CancellationToken cancellationToken = default)
     {
-        var io = new CliIO(output, error);
-        var root = Build(io);
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            foreach (var problem in parse.Errors)
-            {
-                await error.WriteLineAsync("error: " + problem.Message).ConfigureAwait(false);
-            }
-
-            await error.WriteLineAsync($"Run '{parse.CommandResult.Command.Name} --help' for usage.").ConfigureAwait(false);
-            return BadInput;
-        }
-
+        var error = io.Error;
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+            var root = Build(io);
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                foreach (var problem in parse.Errors)
+                {
+                    await error.WriteLineAsync("error: " + problem.Message).ConfigureAwait(false);
+                }
+
+                await error.WriteLineAsync($"Run '{CommandPath(parse.CommandResult)} --help' for usage.").ConfigureAwait(false);
+                return BadInput;
+            }
+
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
         }
         catch (CliUsageException ex)
         {
@@ -71,13 +79,72 @@ internal static class NetPolHostCli
             await error.WriteLineAsync("cancelled").ConfigureAwait(false);
             return 130;
         }
+        catch (Exception ex)
+        {
+            // Last resort: a bug or an environment failure (e.g. a closed output) gets one readable line, never a stack trace.
+            await TryWriteAsync(error, "error: unexpected failure: " + Describe(ex)).ConfigureAwait(false);
+            return Denied;
+        }
+    }
+
+    /// <summary>The exception's type and message, e.g. <c>System.IO.IOException: No space left on device</c>; the
+    /// inner exception of a wrapper (AggregateException, TargetInvocationException) is what is described.</summary>
+    public static string Describe(Exception exception)
+    {
+        while (exception is AggregateException { InnerExceptions.Count: 1 } or System.Reflection.TargetInvocationException && exception.InnerException is not null)
+        {
+            exception = exception.InnerException;
+        }
+
+        if (exception is AggregateException aggregate)
+        {
+            return string.Join("; ", aggregate.InnerExceptions.Select(Describe));
+        }
+
+        return (exception.GetType().FullName ?? exception.GetType().Name) + ": " + exception.Message;
+    }
+
+    /// <summary>The command as typed: <c>netpolhost</c> for the root, <c>netpolhost check</c> for a command.</summary>
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (var current = result; current is not null; current = current.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            if (current.Command is not RootCommand)
+            {
+                names.Add(current.Command.Name);
+            }
+        }
+
+        names.Add(ToolName);
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+
+    private static async Task TryWriteAsync(TextWriter writer, string line)
+    {
+        try
+        {
+            await writer.WriteLineAsync(line).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // Standard error itself is gone: the exit code is all that is left.
+        }
     }
 }
 
-/// <summary>Where the commands write.</summary>
+/// <summary>Where the commands read and write.</summary>
 /// <param name="Out">Standard output.</param>
 /// <param name="Error">Standard error.</param>
-internal sealed record CliIO(TextWriter Out, TextWriter Error);
+internal sealed record CliIO(TextWriter Out, TextWriter Error)
+{
+    /// <summary>Opens standard input (read by <c>-f -</c>).</summary>
+    public Func<Stream> OpenInput { get; init; } = Console.OpenStandardInput;
+
+    /// <summary>How manifests are loaded; its <see cref="ManifestLoaderOptions.MaxFileBytes"/> also bounds standard input.</summary>
+    public ManifestLoaderOptions LoaderOptions { get; init; } = new();
+}
 
 /// <summary>A command-line value that cannot be used (exit code 2).</summary>
 internal sealed class CliUsageException(string message) : Exception(message);

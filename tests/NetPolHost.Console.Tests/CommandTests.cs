@@ -181,4 +181,100 @@ public sealed class CommandTests
             Assert.True(line.Trim().Split("  ", 2, StringSplitOptions.RemoveEmptyEntries).Length == 2, $"option without a description in '{command} --help': {line}");
         }
     }
+    [Fact]
+    public async Task UnknownNode_IsBadInput_ForPlanApplyAndStatus()
+    {
+        foreach (var command in new[] { "plan", "apply", "status" })
+        {
+            var args = command == "plan"
+                ? new[] { command, "-f", Cli.Sample, "--node", "node-9" }
+                : new[] { command, "-f", Cli.Sample, "--node", "node-9", "--backend", "nftables" };
+            var (exit, output, error) = await Cli.RunAsync(args);
+            Assert.Equal(2, exit);
+            Assert.Equal(string.Empty, output);
+            Assert.Contains("node 'node-9' is unknown", error, StringComparison.Ordinal);
+            Assert.Contains("node-1, node-2", error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task DirectoryWithoutManifests_IsAnError_NotAnEmptyCluster()
+    {
+        var dir = Directory.CreateTempSubdirectory("netpolhost-cli-empty-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "README.txt"), "not a manifest");
+            var (exit, output, _) = await Cli.RunAsync("validate", "-f", dir.FullName);
+            Assert.Equal(2, exit);
+            Assert.Contains("no manifest files (.yaml, .yml, .json) found in " + dir.FullName, output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task StandardInput_IsReadOnce_BoundedAndNamed()
+    {
+        static async Task<(int Exit, string Out, string Error)> WithInput(string input, long max, params string[] args)
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var io = new NetPolHost.Cli.CliIO(output, error)
+            {
+                OpenInput = () => new MemoryStream(System.Text.Encoding.UTF8.GetBytes(input)),
+                LoaderOptions = new NetPolHost.Parsing.ManifestLoaderOptions { MaxFileBytes = max },
+            };
+            var exit = await NetPolHost.Cli.NetPolHostCli.RunAsync(args, io, TestContext.Current.CancellationToken);
+            return (exit, output.ToString(), error.ToString());
+        }
+
+        var broken = await WithInput(Broken, 1 << 20, "validate", "-f", "-");
+        Assert.Equal(2, broken.Exit);
+        Assert.StartsWith("<stdin>:", broken.Out, StringComparison.Ordinal);
+
+        var empty = await WithInput("\n  \n", 1 << 20, "validate", "-f", "-");
+        Assert.Equal(2, empty.Exit);
+        Assert.Contains("standard input: it is empty", empty.Out, StringComparison.Ordinal);
+
+        var large = await WithInput(new string('#', 5000), 1000, "validate", "-f", "-");
+        Assert.Equal(2, large.Exit);
+        Assert.Contains("at most 1000 bytes on standard input", large.Out, StringComparison.Ordinal);
+
+        var twice = await WithInput(Broken, 1 << 20, "validate", "-f", "-", "-f", "-");
+        Assert.Equal(2, twice.Exit);
+        Assert.Contains("only once", twice.Error, StringComparison.Ordinal);
+
+        // Standard input together with files: one load, so the second copy of an object is found with both places.
+        var policy = File.ReadAllText(Directory.GetFiles(Cli.Sample, "*.yaml").Order(StringComparer.Ordinal).First());
+        var both = await WithInput(policy, 1 << 20, "validate", "-f", Cli.Sample, "-f", "-");
+        Assert.Equal(2, both.Exit);
+        Assert.Contains("<stdin>", both.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("netpolhost-stdin-", both.Out + both.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--resync", "0s", "out of range")]
+    [InlineData("--resync", "2d", "not a duration")]
+    [InlineData("--resync", "1000000000000h", "out of range")]
+    [InlineData("--debounce", "-1s", "negative")]
+    [InlineData("--debounce", "NaNs", "not a duration")]
+    [InlineData("--safe-apply", "10.0.0.1", "not host:port")]
+    public async Task Agent_BadOptions_AreOneLineAndExitCode2_BeforeAnythingStarts(string option, string value, string message)
+    {
+        var (exit, _, error) = await Cli.RunAsync("agent", "-f", Cli.Sample, "--node", "node-1", "--backend", "nftables", option, value);
+        Assert.Equal(2, exit);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ParseErrors_PointToTheCommandsHelp()
+    {
+        var (exit, _, error) = await Cli.RunAsync("check", "--bogus");
+        Assert.Equal(2, exit);
+        Assert.EndsWith("Run 'netpolhost check --help' for usage.", error.Trim(), StringComparison.Ordinal);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using NetPolHost.Model;
 using NetPolHost.Parsing;
 using NetPolHost.Planning;
@@ -8,9 +7,23 @@ namespace NetPolHost.Windows.Tests;
 /// <summary>Shared inputs: the bundled sample with the host endpoint fixture, and golden-file comparison.</summary>
 internal static class TestSupport
 {
-    public static string RepoRoot([CallerFilePath] string path = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
+    private static readonly Lazy<string> Root = new(() =>
+    {
+        // Found from the test binary, not from [CallerFilePath]: CI builds map source paths to "/_/".
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "NetPolHost.sln")))
+            {
+                return dir.FullName;
+            }
+        }
 
-    public static string TestDataSource([CallerFilePath] string path = "") => Path.Combine(Path.GetDirectoryName(path)!, "TestData");
+        throw new InvalidOperationException("NetPolHost.sln was not found above " + AppContext.BaseDirectory);
+    });
+
+    public static string RepoRoot() => Root.Value;
+
+    public static string TestDataSource() => Path.Combine(RepoRoot(), "tests", "NetPolHost.Windows.Tests", "TestData");
 
     /// <summary>examples/sample plus TestData/sample-host-endpoints.yaml.</summary>
     public static ClusterSnapshot SampleSnapshot()

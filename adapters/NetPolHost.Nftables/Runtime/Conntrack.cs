@@ -4,21 +4,43 @@ using NetPolHost.Model;
 
 namespace NetPolHost.Nftables.Runtime;
 
-/// <summary>One connection tracking entry (original direction).</summary>
-internal sealed record ConntrackEntry(Protocol Protocol, IPAddress Source, IPAddress Destination, int SourcePort, int DestinationPort);
+/// <summary>One connection tracking entry: the original tuple and where the reply comes from.</summary>
+/// <param name="Protocol">The protocol.</param>
+/// <param name="Source">The original source (the client, before any source NAT).</param>
+/// <param name="Destination">The original destination (before any destination NAT, e.g. a service address).</param>
+/// <param name="SourcePort">The original source port.</param>
+/// <param name="DestinationPort">The original destination port.</param>
+/// <param name="ReplySource">The source of replies: the real server after destination NAT.</param>
+/// <param name="ReplySourcePort">The port replies come from: the real server port after destination NAT.</param>
+internal sealed record ConntrackEntry(
+    Protocol Protocol, IPAddress Source, IPAddress Destination, int SourcePort, int DestinationPort, IPAddress ReplySource, int ReplySourcePort)
+{
+    /// <summary>The destination filter hooks see (after destination NAT, which runs before them).</summary>
+    public IPAddress FilteredDestination => ReplySource;
+
+    /// <summary>The destination port filter hooks see.</summary>
+    public int FilteredDestinationPort => ReplySourcePort;
+}
 
 /// <summary>Lists and deletes connection tracking entries, so a new deny also stops established flows.</summary>
 internal interface IConntrack
 {
+    /// <summary>The TCP, UDP and SCTP entries of both families.</summary>
     IReadOnlyList<ConntrackEntry> List();
 
+    /// <summary>Deletes one entry (by its original tuple).</summary>
     void Delete(ConntrackEntry entry);
+
+    /// <summary>The addresses configured in the network namespace: traffic from or to them takes the output or input hook.</summary>
+    IReadOnlySet<IPAddress> LocalAddresses();
 }
 
-/// <summary>The conntrack program (Debian package conntrack), optionally inside a network namespace.</summary>
+/// <summary>The conntrack program (Debian package conntrack), optionally inside a network namespace; local addresses
+/// come from <c>ip -o addr</c>.</summary>
 internal sealed class ConntrackCli(string path, string? networkNamespace) : IConntrack
 {
     private static readonly string[] s_paths = ["/usr/sbin/conntrack", "/sbin/conntrack", "/usr/bin/conntrack"];
+    private static readonly string[] s_ipPaths = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"];
 
     public static string? Find() => s_paths.FirstOrDefault(File.Exists);
 
@@ -27,10 +49,10 @@ internal sealed class ConntrackCli(string path, string? networkNamespace) : ICon
         var entries = new List<ConntrackEntry>();
         foreach (var family in new[] { "ipv4", "ipv6" })
         {
-            var (ok, output) = Run(["-L", "-f", family]);
-            if (!ok)
+            var (code, output, error) = ToolProcess.Run(path, networkNamespace, ["-L", "-f", family]);
+            if (code != 0)
             {
-                continue;
+                throw new InvalidOperationException($"conntrack -L -f {family} failed: {error.Trim()}");
             }
 
             foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -46,10 +68,53 @@ internal sealed class ConntrackCli(string path, string? networkNamespace) : ICon
     }
 
     public void Delete(ConntrackEntry entry) =>
-        Run(["-D", "-p", entry.Protocol.ToKubernetesName().ToLowerInvariant(), "-s", entry.Source.ToString(), "-d", entry.Destination.ToString(),
+
+        // Exit code 1 means the entry is already gone (it ended meanwhile): nothing to do either way.
+        ToolProcess.Run(path, networkNamespace,
+            ["-D", "-p", entry.Protocol.ToKubernetesName().ToLowerInvariant(), "-s", entry.Source.ToString(), "-d", entry.Destination.ToString(),
             "--sport", entry.SourcePort.ToString(CultureInfo.InvariantCulture), "--dport", entry.DestinationPort.ToString(CultureInfo.InvariantCulture)]);
 
-    /// <summary>Parses the first tuple of a line of <c>conntrack -L</c>.</summary>
+    public IReadOnlySet<IPAddress> LocalAddresses()
+    {
+        var ip = s_ipPaths.FirstOrDefault(File.Exists) ?? throw new InvalidOperationException("the ip program (Debian package iproute2) is missing");
+        var (code, output, error) = ToolProcess.Run(ip, networkNamespace, ["-o", "addr", "show"]);
+        if (code != 0)
+        {
+            throw new InvalidOperationException("ip -o addr show failed: " + error.Trim());
+        }
+
+        return ParseAddresses(output);
+    }
+
+    /// <summary>Reads the addresses of <c>ip -o addr show</c> output.</summary>
+    internal static HashSet<IPAddress> ParseAddresses(string output)
+    {
+        var addresses = new HashSet<IPAddress>();
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            for (var i = 0; i + 1 < parts.Length; i++)
+            {
+                if (parts[i] is "inet" or "inet6")
+                {
+                    var text = parts[i + 1];
+                    var slash = text.IndexOf('/', StringComparison.Ordinal);
+                    if (IPAddress.TryParse(slash < 0 ? text : text[..slash], out var address))
+                    {
+                        addresses.Add(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && address.ScopeId != 0
+                            ? new IPAddress(address.GetAddressBytes())
+                            : address);
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        return addresses;
+    }
+
+    /// <summary>Parses a line of <c>conntrack -L</c>: the original tuple, then the reply tuple.</summary>
     internal static ConntrackEntry? Parse(string line)
     {
         var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -74,43 +139,39 @@ internal sealed class ConntrackCli(string path, string? networkNamespace) : ICon
                 return null;
         }
 
-        string? src = null, dst = null, sport = null, dport = null;
+        // Each tuple is src= dst= sport= dport=; the second occurrence of a key belongs to the reply tuple.
+        var values = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var part in parts)
         {
             var eq = part.IndexOf('=', StringComparison.Ordinal);
-            if (eq < 0)
+            if (eq <= 0)
             {
                 continue;
             }
 
             var key = part[..eq];
-            var value = part[(eq + 1)..];
-            switch (key)
+            if (key is "src" or "dst" or "sport" or "dport")
             {
-                case "src" when src is null:
-                    src = value;
-                    break;
-                case "dst" when dst is null:
-                    dst = value;
-                    break;
-                case "sport" when sport is null:
-                    sport = value;
-                    break;
-                case "dport" when dport is null:
-                    dport = value;
-                    break;
+                if (!values.TryGetValue(key, out var list))
+                {
+                    values[key] = list = [];
+                }
+
+                list.Add(part[(eq + 1)..]);
             }
         }
 
-        return src is not null && dst is not null && IPAddress.TryParse(src, out var s) && IPAddress.TryParse(dst, out var d)
-            && int.TryParse(sport, CultureInfo.InvariantCulture, out var sp) && int.TryParse(dport, CultureInfo.InvariantCulture, out var dp)
-            ? new ConntrackEntry(protocol, s, d, sp, dp)
-            : null;
-    }
+        if (!values.TryGetValue("src", out var src) || src.Count < 2 || !values.TryGetValue("dst", out var dst) || dst.Count < 2
+            || !values.TryGetValue("sport", out var sport) || sport.Count < 2 || !values.TryGetValue("dport", out var dport) || dport.Count < 1)
+        {
+            return null;
+        }
 
-    private (bool Ok, string Output) Run(string[] arguments)
-    {
-        var (code, output, _) = ToolProcess.Run(path, networkNamespace, arguments);
-        return (code == 0, output);
+        return IPAddress.TryParse(src[0], out var s) && IPAddress.TryParse(dst[0], out var d) && IPAddress.TryParse(src[1], out var rs)
+            && int.TryParse(sport[0], NumberStyles.None, CultureInfo.InvariantCulture, out var sp)
+            && int.TryParse(dport[0], NumberStyles.None, CultureInfo.InvariantCulture, out var dp)
+            && int.TryParse(sport[1], NumberStyles.None, CultureInfo.InvariantCulture, out var rsp)
+            ? new ConntrackEntry(protocol, s, d, sp, dp, rs, rsp)
+            : null;
     }
 }

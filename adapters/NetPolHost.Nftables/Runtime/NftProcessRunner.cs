@@ -11,8 +11,15 @@ internal sealed class NftProcessRunner(string nftPath, string? networkNamespace)
 
     private NftResult Execute(string[] arguments, string? input)
     {
-        var (code, output, error) = ToolProcess.Run(nftPath, networkNamespace, arguments, input);
-        return new NftResult(code == 0, output, error);
+        try
+        {
+            var (code, output, error) = ToolProcess.Run(nftPath, networkNamespace, arguments, input);
+            return new NftResult(code == 0, output, error);
+        }
+        catch (TimeoutException ex)
+        {
+            return new NftResult(false, string.Empty, ex.Message);
+        }
     }
 
     public void Dispose()

@@ -6,6 +6,10 @@ namespace NetPolHost.Nftables.Runtime;
 /// the nftables backend starts processes.</summary>
 internal static class ToolProcess
 {
+    /// <summary>How long a tool may run before it is killed.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    /// <exception cref="TimeoutException">The tool ran longer than <see cref="Timeout"/> and was killed.</exception>
     public static (int Code, string Output, string Error) Run(string path, string? networkNamespace, IEnumerable<string> arguments, string? input = null)
     {
         var start = new ProcessStartInfo
@@ -46,6 +50,21 @@ internal static class ToolProcess
             {
                 stdin.Write(input);
             }
+        }
+
+        if (!process.WaitForExit(Timeout))
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // It ended meanwhile.
+            }
+
+            process.WaitForExit();
+            throw new TimeoutException($"{Path.GetFileName(path)} did not finish within {Timeout.TotalSeconds:F0} s and was stopped");
         }
 
         process.WaitForExit();

@@ -1,13 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace NetPolHost.Cli.Commands;
 
 /// <summary><c>netpolhost agent</c>: the node agent on the generic host, until stopped.</summary>
-internal static class AgentCommand
+internal static partial class AgentCommand
 {
     public static Command Create(CliIO io)
     {
@@ -19,14 +21,15 @@ internal static class AgentCommand
         backend.AcceptOnlyFromAmong([.. BackendRegistry.Names, "auto"]);
         var table = new Option<string>("--table") { Description = "nftables: the table the backend owns (default netpolhost)." };
         var netns = new Option<string>("--netns") { Description = "nftables: work inside this network namespace." };
-        var resync = new Option<string>("--resync") { Description = "How often to repair drift, e.g. 30s, 5m (default 5m).", DefaultValueFactory = _ => "5m" };
-        var debounce = new Option<string>("--debounce") { Description = "How long to gather changes before applying, e.g. 200ms (default 200ms).", DefaultValueFactory = _ => "200ms" };
+        var resync = new Option<string>("--resync") { Description = "How often to repair drift: 1s to 24h, e.g. 30s, 5m (default 5m).", DefaultValueFactory = _ => "5m" };
+        var debounce = new Option<string>("--debounce") { Description = "How long to gather changes before applying: 0ms to 1m, e.g. 200ms (default 200ms).", DefaultValueFactory = _ => "200ms" };
         var removeOnStop = new Option<bool>("--remove-on-stop") { Description = "Remove the rules when the agent stops (by default they stay in force)." };
         var safeApply = new Option<string[]>("--safe-apply") { Description = "Roll an apply back unless one of these host:port answers within 10 s after it (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command(
             "agent",
             "Run the node agent: watch the manifests (-f) and/or the Kubernetes API (--kubernetes), apply every change to this host's firewall incrementally, repair drift; until stopped (Ctrl+C).\n" +
-            "Rules stay in force when the agent stops unless --remove-on-stop is given; invalid manifests are reported and the last valid state stays enforced.\n\n" +
+            "Rules stay in force when the agent stops unless --remove-on-stop is given; invalid manifests are reported and the last valid state stays enforced.\n" +
+            "Exit code: 0 when stopped (Ctrl+C, SIGTERM), 1 when the agent failed (e.g. the firewall became unusable), 2 bad input (options, settings).\n\n" +
             "Examples:\n" +
             "  sudo netpolhost agent -f /etc/netpolhost --node $(hostname) --backend nftables\n" +
             "  sudo netpolhost agent -f policies/ --node node-1 --backend auto --resync 1m --safe-apply 10.96.0.1:443\n" +
@@ -44,7 +47,34 @@ internal static class AgentCommand
                 throw new CliUsageException("give the manifests to watch with -f (a file or directory; repeatable), or read them from the Kubernetes API with --kubernetes, or both.");
             }
 
+            if (paths.Contains("-"))
+            {
+                throw new CliUsageException("the agent watches files and directories; it cannot watch standard input ('-f -').");
+            }
+
+            // Everything from the command line is checked before the host is built: a bad value is one "error:" line and
+            // exit code 2, never a host start-up failure with a stack trace.
+            var nodeName = parse.GetValue(node)!;
+            if (string.IsNullOrWhiteSpace(nodeName))
+            {
+                throw new CliUsageException("--node needs the name of this node (spec.nodeName of its pods).");
+            }
+
+            var resyncInterval = Duration(parse.GetValue(resync)!, "--resync", MinResync, MaxResync);
+            var debounceDelay = Duration(parse.GetValue(debounce)!, "--debounce", TimeSpan.Zero, MaxDebounce);
+            var targets = parse.GetValue(safeApply) ?? [];
+            foreach (var target in targets)
+            {
+                if (!NetPolHost.Hosting.Agent.TcpConnectivityCheck.TryParseTarget(target, out _, out _))
+                {
+                    throw new CliUsageException($"--safe-apply '{target}' is not host:port with a port 1-65535 (e.g. 10.96.0.1:443 or [fd00::1]:6443).");
+                }
+            }
+
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+
+            // The default, made explicit: a failed background service stops the host, and RunHostAsync turns that into exit code 1.
+            builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
             builder.Logging.AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
@@ -73,14 +103,14 @@ internal static class AgentCommand
                     throw new CliUsageException($"backend '{parse.GetValue(backend)}' does not run on this operating system.");
             }
 
-            var targets = parse.GetValue(safeApply) ?? [];
+            var removeRules = parse.GetValue(removeOnStop);
             netpolhost
                 .AddNodeAgent(o =>
                 {
-                    o.NodeName = parse.GetValue(node)!;
-                    o.ResyncInterval = Duration(parse.GetValue(resync)!, "--resync");
-                    o.Debounce = Duration(parse.GetValue(debounce)!, "--debounce");
-                    o.RemoveRulesOnStop = parse.GetValue(removeOnStop);
+                    o.NodeName = nodeName;
+                    o.ResyncInterval = resyncInterval;
+                    o.Debounce = debounceDelay;
+                    o.RemoveRulesOnStop = removeRules;
                     o.SafeApply.Enabled = targets.Length > 0;
                     foreach (var target in targets)
                     {
@@ -100,17 +130,7 @@ internal static class AgentCommand
             }
 
             using var host = builder.Build();
-            await io.Error.WriteLineAsync($"netpolhost agent: node {parse.GetValue(node)}, watching {string.Join(", ", watched)}; Ctrl+C stops").ConfigureAwait(false);
-            try
-            {
-                await host.RunAsync(token).ConfigureAwait(false);
-            }
-            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
-            {
-                throw new CliUsageException("invalid settings: " + string.Join("; ", ex.Failures));
-            }
-
-            return NetPolHostCli.Ok;
+            return await RunHostAsync(host, io, $"netpolhost agent: node {nodeName}, watching {string.Join(", ", watched)}; Ctrl+C stops", token).ConfigureAwait(false);
         });
         return command;
     }
@@ -123,20 +143,141 @@ internal static class AgentCommand
             o.NetworkNamespace = settings.NetworkNamespace;
         });
 
-    /// <summary>Parses 200ms, 30s, 5m, 1h, or a TimeSpan.</summary>
-    public static TimeSpan Duration(string text, string option)
+    /// <summary>The shortest <c>--resync</c>: repairing drift more often than every second only burns CPU.</summary>
+    public static readonly TimeSpan MinResync = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest <c>--resync</c>: drift must be repaired at least daily.</summary>
+    public static readonly TimeSpan MaxResync = TimeSpan.FromDays(1);
+
+    /// <summary>The longest <c>--debounce</c>: changes must not wait longer than a minute to be enforced.</summary>
+    public static readonly TimeSpan MaxDebounce = TimeSpan.FromMinutes(1);
+
+    /// <summary>Runs the host until it stops, and tells how it stopped by the exit code: 0 when stopped as asked,
+    /// 1 when a hosted service failed, 2 (<see cref="CliUsageException"/>) when its settings are invalid.</summary>
+    /// <remarks>
+    /// With <see cref="BackgroundServiceExceptionBehavior.StopHost"/> (the default), a <see cref="BackgroundService"/>
+    /// whose ExecuteAsync throws stops the host; up to .NET 10 the host then stops as if asked to (RunAsync completes
+    /// without an exception), so its faulted <see cref="BackgroundService.ExecuteTask"/> is what shows the failure;
+    /// from .NET 11 StopAsync and WaitForShutdownAsync also throw that exception. Both are handled. Settings are
+    /// validated (IStartupValidator) before the host starts, so invalid ones give one line rather than a logged
+    /// start-up failure with a stack trace.
+    /// </remarks>
+    internal static async Task<int> RunHostAsync(IHost host, CliIO io, string banner, CancellationToken token)
     {
-        var units = new (string Suffix, double Factor)[] { ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600) };
-        foreach (var (suffix, factor) in units)
+        try
         {
-            if (text.EndsWith(suffix, StringComparison.Ordinal) && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0)
+            host.Services.GetService<IStartupValidator>()?.Validate();
+        }
+        catch (Exception ex) when (OptionsFailures(ex) is { } failures)
+        {
+            throw new CliUsageException("invalid settings: " + failures);
+        }
+
+        await io.Error.WriteLineAsync(banner).ConfigureAwait(false);
+        try
+        {
+            await host.StartAsync(token).ConfigureAwait(false);
+            await host.WaitForShutdownAsync(token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (OptionsFailures(ex) is { } failures)
+        {
+            throw new CliUsageException("invalid settings: " + failures);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            await io.Error.WriteLineAsync("error: the agent failed: " + NetPolHostCli.Describe(ex)).ConfigureAwait(false);
+            return NetPolHostCli.Denied;
+        }
+
+        // The hosted services are singletons: these are the instances the host ran (resolved before it is disposed).
+        var faulted = host.Services.GetServices<IHostedService>()
+            .OfType<BackgroundService>()
+            .Where(s => s.ExecuteTask is { IsFaulted: true })
+            .ToList();
+        if (faulted.Count == 0)
+        {
+            return NetPolHostCli.Ok;
+        }
+
+        foreach (var service in faulted)
+        {
+            await io.Error.WriteLineAsync($"error: the agent stopped because {service.GetType().Name} failed: {NetPolHostCli.Describe(service.ExecuteTask!.Exception!)}").ConfigureAwait(false);
+        }
+
+        return NetPolHostCli.Denied;
+    }
+
+    /// <summary>The failures of an options validation (alone or several in an AggregateException), or null.</summary>
+    private static string? OptionsFailures(Exception exception) => exception switch
+    {
+        OptionsValidationException validation => string.Join("; ", validation.Failures),
+        AggregateException aggregate when aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => e is OptionsValidationException) =>
+            string.Join("; ", aggregate.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures)),
+        _ => null,
+    };
+
+    /// <summary>Parses a duration: a decimal number with a unit (200ms, 30s, 1.5m, 1h) or a time span (00:05:00),
+    /// between <paramref name="min"/> and <paramref name="max"/>.</summary>
+    /// <exception cref="CliUsageException">Not a duration, negative, or out of range (never another exception).</exception>
+    public static TimeSpan Duration(string text, string option, TimeSpan min, TimeSpan max)
+    {
+        var range = $"between {Format(min)} and {Format(max)}";
+        var value = text.Trim();
+        if (value.StartsWith('-'))
+        {
+            throw new CliUsageException($"{option} '{text}' is negative: give a duration {range}.");
+        }
+
+        double? seconds = null;
+        foreach (var (suffix, factor) in s_units)
+        {
+            if (value.EndsWith(suffix, StringComparison.Ordinal))
             {
-                return TimeSpan.FromSeconds(value * factor);
+                var number = value[..^suffix.Length];
+
+                // Digits and one decimal point only: no exponent, sign, NaN or Infinity.
+                if (DecimalNumber().IsMatch(number) && double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed))
+                {
+                    seconds = parsed * factor;
+                }
+
+                break;
             }
         }
 
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero
-            ? span
-            : throw new CliUsageException($"{option} '{text}' is not a duration such as 200ms, 30s, 5m or 1h.");
+        if (seconds is null && value.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span))
+        {
+            seconds = span.TotalSeconds;
+        }
+
+        if (seconds is not { } total)
+        {
+            throw new CliUsageException($"{option} '{text}' is not a duration such as 200ms, 30s, 5m, 1h or 00:05:00; give one {range}.");
+        }
+
+        // Compared as a double first: a huge number (1000000000000h) must not overflow TimeSpan.
+        if (!double.IsFinite(total) || total < min.TotalSeconds || total > max.TotalSeconds)
+        {
+            throw new CliUsageException($"{option} '{text}' is out of range: give a duration {range}.");
+        }
+
+        var result = TimeSpan.FromTicks((long)Math.Round(total * TimeSpan.TicksPerSecond));
+        return result < min ? min : result > max ? max : result;
     }
+
+    private static readonly (string Suffix, double Factor)[] s_units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
+
+    [GeneratedRegex(@"^(\d+(\.\d*)?|\.\d+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex DecimalNumber();
+
+    private static string Format(TimeSpan span) =>
+        span == TimeSpan.Zero ? "0ms"
+        : span.Ticks % TimeSpan.TicksPerHour == 0 ? $"{(long)span.TotalHours}h"
+        : span.Ticks % TimeSpan.TicksPerMinute == 0 ? $"{(long)span.TotalMinutes}m"
+        : span.Ticks % TimeSpan.TicksPerSecond == 0 ? $"{(long)span.TotalSeconds}s"
+        : $"{span.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms";
 }

@@ -38,7 +38,7 @@ internal static class BackendCommands
         var command = new Command(
             "apply",
             "Make this host enforce the policies for a node, atomically; prints what changed. Needs root (CAP_NET_ADMIN).\n" +
-            "Exit code: 0 on success, 1 when the firewall refused the change (its message is printed; nothing changed), 2 bad input.\n\n" +
+            "Exit code: 0 on success, 1 when the firewall refused the change (its message is printed; nothing changed), 2 bad input (invalid manifests, or a node that no Node object, pod or host endpoint names: nothing changed).\n\n" +
             "Examples:\n" +
             "  sudo netpolhost apply -f examples/sample --node node-1 --backend nftables\n" +
             "  sudo netpolhost apply -f policies/ --node $(hostname) --backend nftables --dry-run")
@@ -48,7 +48,9 @@ internal static class BackendCommands
         command.SetAction(async (parse, token) =>
         {
             var snapshot = Common.LoadOrFail(parse.GetValue(files)!, io);
-            var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = parse.GetValue(node)! });
+            var nodeName = parse.GetValue(node)!;
+            Common.RequireKnownNode(snapshot, nodeName);
+            var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = nodeName });
             var firewall = BackendRegistry.Create(parse.GetValue(backend)!, Settings(parse, table, netns), forPlanOnly: false);
             try
             {
@@ -96,7 +98,7 @@ internal static class BackendCommands
         var command = new Command(
             "status",
             "Show what the backend owns on this host and, given policies and a node, how it differs from them (drift).\n" +
-            "Exit code: 0 in sync (or nothing to compare), 1 drift found, 2 bad input.\n\n" +
+            "Exit code: 0 in sync (or nothing to compare), 1 drift found or the firewall failed, 2 bad input (invalid manifests, an unknown node).\n\n" +
             "Examples:\n" +
             "  sudo netpolhost status --backend nftables\n" +
             "  sudo netpolhost status --backend nftables -f examples/sample --node node-1")
@@ -110,7 +112,9 @@ internal static class BackendCommands
             if (paths.Length > 0)
             {
                 var nodeName = parse.GetValue(node) ?? throw new CliUsageException("--node is needed with -f to compare with the policies.");
-                plan = RulePlanCompiler.Compile(Common.LoadOrFail(paths, io), new RulePlanOptions { NodeName = nodeName });
+                var snapshot = Common.LoadOrFail(paths, io);
+                Common.RequireKnownNode(snapshot, nodeName);
+                plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = nodeName });
             }
 
             var firewall = BackendRegistry.Create(parse.GetValue(backend)!, Settings(parse, table, netns), forPlanOnly: false);
@@ -154,7 +158,8 @@ internal static class BackendCommands
         var netns = NetnsOption();
         var command = new Command(
             "remove",
-            "Delete everything the backend owns on this host, and nothing else.\n\n" +
+            "Delete everything the backend owns on this host, and nothing else.\n" +
+            "Exit code: 0 on success (also when nothing was owned), 1 when the firewall refused, 2 bad input.\n\n" +
             "Example:\n" +
             "  sudo netpolhost remove --backend nftables")
         {

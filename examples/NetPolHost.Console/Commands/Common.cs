@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using NetPolHost.Model;
@@ -11,7 +12,7 @@ internal static class Common
 {
     public static Option<string[]> Files(bool required = true) => new("--filename", "-f")
     {
-        Description = "A manifest file or directory (YAML, JSON, kubectl List output); repeat for more; '-' reads standard input.",
+        Description = "A manifest file or directory (YAML, JSON, kubectl List output); repeat for more; '-' reads standard input (once, also with paths).",
         Required = required,
         Arity = required ? ArgumentArity.OneOrMore : ArgumentArity.ZeroOrMore,
     };
@@ -33,25 +34,116 @@ internal static class Common
         Required = required,
     };
 
-    /// <summary>Loads manifests; prints every error to standard error and returns null when any.</summary>
-    public static LoadResult Load(string[] paths)
+    /// <summary>The name standard input has in diagnostics.</summary>
+    public const string StandardInputName = "<stdin>";
+
+    /// <summary>Loads manifests from files, directories and standard input ('-', at most once, also among paths).</summary>
+    /// <remarks>
+    /// Standard input is read once, into memory, up to <see cref="ManifestLoaderOptions.MaxFileBytes"/>. Given with
+    /// paths, it is loaded in the same load as them (through a private temporary file, reported as <c>&lt;stdin&gt;</c>),
+    /// so objects given twice are found across standard input and files, with their places. Paths without any manifest
+    /// file, and an empty standard input, are errors: a typo in a directory name must not pass as "nothing to enforce".
+    /// </remarks>
+    public static Manifests Load(string[] paths, CliIO io)
     {
-        var loader = new ManifestLoader();
-        if (paths.Length == 1 && paths[0] == "-")
+        var loader = new ManifestLoader(io.LoaderOptions);
+        var stdin = paths.Count(p => p == "-");
+        if (stdin > 1)
         {
-            using var stdin = Console.OpenStandardInput();
-            using var buffer = new MemoryStream();
-            stdin.CopyTo(buffer);
-            return loader.LoadBytes(buffer.ToArray(), "<stdin>");
+            throw new CliUsageException("'-f -' (standard input) can be given only once; to read a file named '-', write './-'.");
         }
 
-        return loader.LoadPaths(paths);
+        if (stdin == 0)
+        {
+            var result = Manifests.From(loader.LoadPaths(paths));
+            if (result.Files.Count > 0 || !result.IsValid)
+            {
+                return result;
+            }
+
+            // Every path is a directory without a .yaml, .yml or .json file in it (a missing path is an error already).
+            var problem = $"no manifest files (.yaml, .yml, .json) found in {string.Join(", ", paths)}";
+            return result with
+            {
+                Errors = [.. paths.Select(p => new ManifestDiagnostic(DiagnosticSeverity.Error, p, 0, 0, string.Empty, $"no manifest files (.yaml, .yml, .json) found in {p}"))],
+                Problem = problem,
+            };
+        }
+
+        var max = io.LoaderOptions.MaxFileBytes;
+        byte[]? content;
+        using (var input = io.OpenInput())
+        {
+            content = ReadAtMost(input, max);
+        }
+
+        if (content is null)
+        {
+            return Manifests.Failed($"expected manifests of at most {max.ToString(CultureInfo.InvariantCulture)} bytes on standard input, found more");
+        }
+
+        if (content.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+        {
+            return Manifests.Failed("no manifests found on standard input: it is empty");
+        }
+
+        if (paths.Length == 1)
+        {
+            return Manifests.From(loader.LoadBytes(content, StandardInputName));
+        }
+
+        // One load for standard input and the paths together keeps duplicate detection across them (with both places).
+        var directory = Directory.CreateTempSubdirectory("netpolhost-stdin-");
+        try
+        {
+            // No extension: read exactly as LoadBytes reads "<stdin>" (JSON or YAML by content), never found by a directory walk.
+            var file = Path.Join(directory.FullName, "stdin");
+            File.WriteAllBytes(file, content);
+            var result = Manifests.From(loader.LoadPaths(paths.Select(p => p == "-" ? file : p)));
+            return result.Rename(file, StandardInputName);
+        }
+        finally
+        {
+            try
+            {
+                directory.Delete(recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A temporary directory left behind is not worth failing the command for.
+            }
+        }
+    }
+
+    /// <summary>Reads a stream to its end, or returns null as soon as it holds more than <paramref name="max"/> bytes.</summary>
+    public static byte[]? ReadAtMost(Stream input, long max)
+    {
+        max = Math.Min(max, Array.MaxLength);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = input.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + read > max)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     /// <summary>Loads and, on errors, prints them and throws to end with exit code 2.</summary>
     public static ClusterSnapshot LoadOrFail(string[] paths, CliIO io)
     {
-        var result = Load(paths);
+        var result = Load(paths, io);
+        if (result.Problem is not null)
+        {
+            throw new CliUsageException(result.Problem + ".");
+        }
+
         if (!result.IsValid)
         {
             foreach (var error in result.Errors)
@@ -63,6 +155,33 @@ internal static class Common
         }
 
         return result.Snapshot;
+    }
+
+    /// <summary>Fails (exit code 2) unless something in the snapshot places itself on the node: its Node object, a pod
+    /// with this <c>spec.nodeName</c> or a host endpoint with this <c>nodeName</c>. A typo in --node would otherwise give
+    /// an empty plan, and apply would remove the enforcement in force.</summary>
+    public static void RequireKnownNode(ClusterSnapshot snapshot, string node)
+    {
+        if (snapshot.FindNode(node) is not null || snapshot.Pods.Any(p => p.NodeName == node) || snapshot.HostEndpoints.Any(h => h.NodeName == node))
+        {
+            return;
+        }
+
+        var known = snapshot.Nodes.Select(n => n.Name)
+            .Concat(snapshot.Pods.Select(p => p.NodeName))
+            .Concat(snapshot.HostEndpoints.Select(h => h.NodeName))
+            .OfType<string>()
+            .Where(n => n.Length > 0)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var hint = known.Count switch
+        {
+            0 => string.Empty,
+            <= 10 => $" (nodes in the manifests: {string.Join(", ", known)})",
+            _ => $" (nodes in the manifests: {string.Join(", ", known.Take(10))}, and {known.Count - 10} more)",
+        };
+        throw new CliUsageException($"node '{node}' is unknown: no Node object, pod (spec.nodeName) or host endpoint names it{hint}.");
     }
 
     public static string Json(Action<Utf8JsonWriter> write)
@@ -85,5 +204,45 @@ internal static class Common
         }
 
         writer.WriteEndArray();
+    }
+}
+
+/// <summary>Manifests as loaded: the loader's result, with standard input named <c>&lt;stdin&gt;</c>.</summary>
+/// <param name="Snapshot">The objects that loaded without error.</param>
+/// <param name="Errors">Every error, ordered by file, line and column.</param>
+/// <param name="Notes">Notes, ordered by file, line and column.</param>
+/// <param name="Files">The files read.</param>
+internal sealed record Manifests(ClusterSnapshot Snapshot, IReadOnlyList<ManifestDiagnostic> Errors, IReadOnlyList<ManifestDiagnostic> Notes, IReadOnlyList<string> Files)
+{
+    /// <summary>Whether there were no errors.</summary>
+    public bool IsValid => Errors.Count == 0;
+
+    /// <summary>When there was nothing to read (no manifest file, an empty or too large standard input): what to say.</summary>
+    public string? Problem { get; init; }
+
+    public static Manifests From(LoadResult result) => new(result.Snapshot, result.Errors, result.Notes, result.Files);
+
+    public static Manifests Failed(string message) =>
+        new(ClusterSnapshot.Empty, [new ManifestDiagnostic(DiagnosticSeverity.Error, Common.StandardInputName, 0, 0, string.Empty, message)], [], [])
+        {
+            Problem = message,
+        };
+
+    /// <summary>Names a file differently in every diagnostic (its place, and mentions such as "first at FILE:3").</summary>
+    public Manifests Rename(string file, string name)
+    {
+        ManifestDiagnostic Renamed(ManifestDiagnostic d) =>
+            d with { File = d.File == file ? name : d.File, Message = d.Message.Replace(file, name, StringComparison.Ordinal) };
+
+        // The same order as the loader's: by file, line and column, otherwise as found.
+        static List<ManifestDiagnostic> Sorted(IEnumerable<ManifestDiagnostic> list) =>
+            [.. list.Select((d, i) => (d, i)).OrderBy(x => x.d.File, StringComparer.Ordinal).ThenBy(x => x.d.Line).ThenBy(x => x.d.Column).ThenBy(x => x.i).Select(x => x.d)];
+
+        return this with
+        {
+            Errors = Sorted(Errors.Select(Renamed)),
+            Notes = Sorted(Notes.Select(Renamed)),
+            Files = [.. Files.Select(f => f == file ? name : f)],
+        };
     }
 }

@@ -24,7 +24,8 @@ internal static class MatrixCommand
         var output = Common.Output("Output format: table ('.' allowed, 'X' denied, rows = from, columns = to), json or markdown.", "table", "json", "markdown");
         var command = new Command(
             "matrix",
-            "Print who can connect to whom: one table per port, rows are sources, columns destinations.\n\n" +
+            "Print who can connect to whom: one table per port, rows are sources, columns destinations.\n" +
+            "Exit code: 0 success (whatever the verdicts), 2 bad input (invalid manifests, a bad --port, a namespace without pods).\n\n" +
             "Examples:\n" +
             "  netpolhost matrix -f examples/sample\n" +
             "  netpolhost matrix -f cluster.yaml --namespace shop --port 8080 --port 53/UDP -o json")

@@ -16,7 +16,8 @@ internal static class PlanCommand
         var table = new Option<string>("--table") { Description = "nftables: the table name (default netpolhost)." };
         var command = new Command(
             "plan",
-            "Compile the rules a node must enforce, without changing anything (no root needed).\n\n" +
+            "Compile the rules a node must enforce, without changing anything (no root needed).\n" +
+            "Exit code: 0 success, 2 bad input (invalid manifests, or a node that no Node object, pod or host endpoint names).\n\n" +
             "Examples:\n" +
             "  netpolhost plan -f examples/sample --node node-1\n" +
             "  netpolhost plan -f examples/sample --node node-1 --backend nftables -o native\n" +
@@ -38,7 +39,9 @@ internal static class PlanCommand
             }
 
             var snapshot = Common.LoadOrFail(parse.GetValue(files)!, io);
-            var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = parse.GetValue(node)! });
+            var nodeName = parse.GetValue(node)!;
+            Common.RequireKnownNode(snapshot, nodeName);
+            var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = nodeName });
             var settings = new BackendSettings { TableName = parse.GetValue(table) };
             switch (format)
             {

@@ -13,17 +13,18 @@ internal static class ValidateCommand
         var command = new Command(
             "validate",
             "Check manifests as the API server would and list every error with its place.\n" +
-            "Exit code: 0 when everything is valid, 2 when there are errors.\n\n" +
+            "Exit code: 0 when everything is valid, 2 when there are errors (also when the paths hold no .yaml, .yml or .json file, or standard input is empty).\n\n" +
             "Examples:\n" +
             "  netpolhost validate -f examples/sample\n" +
-            "  kubectl get ns,pods,networkpolicies -A -o yaml | netpolhost validate -f - -o json")
+            "  kubectl get ns,pods,networkpolicies -A -o yaml | netpolhost validate -f - -o json\n" +
+            "  kubectl get ns,pods -A -o yaml | netpolhost validate -f - -f policies/")
         {
             files,
             output,
         };
         command.SetAction(parse =>
         {
-            var result = Common.Load(parse.GetValue(files)!);
+            var result = Common.Load(parse.GetValue(files)!, io);
             if (parse.GetValue(output) == "json")
             {
                 io.Out.WriteLine(Common.Json(w =>

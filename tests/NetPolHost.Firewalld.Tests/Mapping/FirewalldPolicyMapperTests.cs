@@ -207,7 +207,18 @@ public sealed partial class FirewalldPolicyMapperTests
         Assert.Equal(File.ReadAllText(path), native);
     }
 
-    private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string file = "") => Path.GetDirectoryName(Path.GetDirectoryName(file))!;
+    private static string SourceDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "NetPolHost.sln")))
+            {
+                return Path.Combine(dir.FullName, "tests", "NetPolHost.Firewalld.Tests");
+            }
+        }
+
+        throw new InvalidOperationException("NetPolHost.sln was not found above " + AppContext.BaseDirectory);
+    }
 
     private static PlanRule Rule(string id, PortSet ports) => new()
     {

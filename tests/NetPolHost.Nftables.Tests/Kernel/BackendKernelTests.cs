@@ -118,11 +118,41 @@ public sealed class BackendKernelTests
         await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(SmallLab.AllowXaToXb())), cancellationToken: Token);
         using var established = await lab.Lab.ConnectAsync("x/a", SmallLab.Ip("x/b"), 80);
         using var unaffected = await lab.Lab.ConnectAsync("x/a", SmallLab.Ip("y/a"), 80);
+        using var fromNode = await lab.Lab.ConnectAsync(lab.Node, SmallLab.Ip("x/b"), 80);
         Assert.True(await NetworkLab.EchoAsync(established, TimeSpan.FromSeconds(2)));
+        Assert.True(await NetworkLab.EchoAsync(fromNode, TimeSpan.FromSeconds(2)));
         var result = await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(SmallLab.DenyAll("x"))), cancellationToken: Token);
-        Assert.Empty(result.Warnings);
+        Assert.True(result.Warnings.Count == 0, string.Join("; ", result.Warnings));
+
+        // The node's own connection to a local pod is node-local and stays allowed: its entry is kept.
+        var nodePort = ((IPEndPoint)fromNode.LocalEndPoint!).Port;
+        Assert.Contains($"sport={nodePort} ", lab.Conntrack("-L", "-p", "tcp"), StringComparison.Ordinal);
         Assert.False(await NetworkLab.EchoAsync(established, TimeSpan.FromSeconds(2)));
         Assert.True(await NetworkLab.EchoAsync(unaffected, TimeSpan.FromSeconds(2)));
+        Assert.True(await NetworkLab.EchoAsync(fromNode, TimeSpan.FromSeconds(2)));
+    }
+
+    [Fact]
+    public async Task EstablishedConnection_ThroughDestinationNat_StopsWhenTheRealServerDeniesIt()
+    {
+        SkipIfUnavailable();
+        Assert.SkipWhen(Namespaces.Which("conntrack") is null, "the conntrack program (Debian package conntrack) is missing");
+        await using var lab = SmallLab.Create();
+
+        // A service address in the node, as kube-proxy makes one: 10.96.0.10:8080 is sent to x/b:80.
+        lab.Nft("add", "table", "ip", "svc");
+        lab.Nft("add", "chain", "ip", "svc", "pre", "{ type nat hook prerouting priority dstnat; }");
+        lab.Nft("add", "rule", "ip", "svc", "pre", "ip", "daddr", "10.96.0.10", "tcp", "dport", "8080", "dnat", "to", SmallLab.Ip("x/b") + ":80");
+        using var backend = lab.Backend();
+        await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(SmallLab.AllowXaToXb())), cancellationToken: Token);
+        using var viaService = await lab.Lab.ConnectAsync("x/a", IPAddress.Parse("10.96.0.10"), 8080);
+        Assert.True(await NetworkLab.EchoAsync(viaService, TimeSpan.FromSeconds(2)));
+
+        // x/b now admits port 81 only: the flow to its port 80 behind the service address must stop.
+        var port81 = SmallLab.AllowXaToXb() with { Ingress = [new NetworkPolicyRule { Ports = [new NetworkPolicyPort { Port = 81 }] }] };
+        var result = await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(port81)), cancellationToken: Token);
+        Assert.True(result.Warnings.Count == 0, string.Join("; ", result.Warnings));
+        Assert.False(await NetworkLab.EchoAsync(viaService, TimeSpan.FromSeconds(2)));
     }
 
     [Fact]

@@ -77,5 +77,7 @@ internal sealed class SmallLab : IAsyncDisposable
 
     public string Nft(params string[] arguments) => Namespaces.Run("ip", ["netns", "exec", Node, "nft", .. arguments]);
 
+    public string Conntrack(params string[] arguments) => Namespaces.Run("ip", ["netns", "exec", Node, "conntrack", .. arguments]);
+
     public ValueTask DisposeAsync() => Lab.DisposeAsync();
 }

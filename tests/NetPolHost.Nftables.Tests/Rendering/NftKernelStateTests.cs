@@ -29,14 +29,6 @@ public sealed class NftKernelStateTests
         Assert.Equal($"set h4_{key}: 1 element(s) missing, 0 unexpected", line);
     }
 
-    [Fact]
-    public void ConntrackParse_ReadsTheOriginalTuple()
-    {
-        var entry = ConntrackCli.Parse("tcp      6 431999 ESTABLISHED src=10.244.1.17 dst=10.244.1.33 sport=48512 dport=80 src=10.244.1.33 dst=10.244.1.17 sport=80 dport=48512 [ASSURED] mark=0 use=1");
-        Assert.Equal(new ConntrackEntry(Protocol.Tcp, System.Net.IPAddress.Parse("10.244.1.17"), System.Net.IPAddress.Parse("10.244.1.33"), 48512, 80), entry);
-        Assert.Null(ConntrackCli.Parse("icmp     1 29 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=1"));
-    }
-
     internal static ClusterSnapshot Snapshot() => new ClusterBuilder().Namespace("x")
         .Pod("x/web", "10.0.0.1,fd00::1", "app=web", "http=80/TCP", node: "n")
         .Pod("x/c1", "10.0.0.2,fd00::2", "app=client", node: "n")

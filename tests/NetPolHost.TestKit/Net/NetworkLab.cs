@@ -227,10 +227,11 @@ public sealed class NetworkLab : IAsyncDisposable
         throw new NotSupportedException("This kernel has no SCTP sockets; check SCTP on the rendered rules.");
     }
 
-    /// <summary>Opens a TCP connection from a pod (for established-connection tests).</summary>
+    /// <summary>Opens a TCP connection from a pod or a network namespace (for established-connection tests).</summary>
     public async Task<Socket> ConnectAsync(string from, IPAddress destination, int port)
     {
-        var socket = Namespaces.InNamespace(Pods[from].Namespace, () => new Socket(destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp));
+        var ns = Pods.TryGetValue(from, out var pod) ? pod.Namespace : from;
+        var socket = Namespaces.InNamespace(ns, () => new Socket(destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         await socket.ConnectAsync(new IPEndPoint(destination, port), cts.Token).ConfigureAwait(false);
         return socket;

@@ -1,0 +1,155 @@
+using System.Net;
+using NetPolHost.Model;
+using NetPolHost.Planning;
+
+namespace NetPolHost.Nftables.Runtime;
+
+/// <summary>Decides which established connections a plan change must cut: those of endpoints whose allowances may
+/// have shrunk, judged the way the rendered chains judge a new packet.</summary>
+internal static class ConntrackCleanup
+{
+    /// <summary>Addresses of endpoints whose allowed traffic may be smaller under <paramref name="next"/> than under
+    /// <paramref name="previous"/>; every isolated endpoint when the previous plan is unknown.</summary>
+    public static HashSet<IPAddress> AffectedAddresses(RulePlan? previous, RulePlan next)
+    {
+        var affected = new HashSet<IPAddress>();
+        var before = new Dictionary<(IPAddress, PlanEndpointKind), PlanEndpoint>();
+        if (previous is not null)
+        {
+            foreach (var endpoint in previous.Endpoints)
+            {
+                foreach (var address in endpoint.Addresses)
+                {
+                    before.TryAdd((address, endpoint.Kind), endpoint);
+                }
+            }
+        }
+
+        var ruleChanged = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var endpoint in next.Endpoints)
+        {
+            foreach (var address in endpoint.Addresses)
+            {
+                before.TryGetValue((address, endpoint.Kind), out var old);
+                if (MayShrink(previous, old?.Ingress, next, endpoint.Ingress, ruleChanged)
+                    || MayShrink(previous, old?.Egress, next, endpoint.Egress, ruleChanged)
+                    || (old is not null && old.InterfaceName != endpoint.InterfaceName))
+                {
+                    affected.Add(address);
+                }
+            }
+        }
+
+        // A pod that left the node no longer passes the host's input and output hooks as node-local traffic.
+        if (previous is not null && next.Endpoints.Any(e => e.Kind == PlanEndpointKind.HostEndpoint))
+        {
+            var still = new HashSet<IPAddress>(next.LocalPodAddresses);
+            affected.UnionWith(previous.LocalPodAddresses.Where(a => !still.Contains(a)));
+        }
+
+        return affected;
+    }
+
+    /// <summary>The entries touching <paramref name="affected"/> that a new packet of the same flow would be dropped for.</summary>
+    /// <param name="plan">The plan now applied.</param>
+    /// <param name="entries">The connection tracking entries.</param>
+    /// <param name="affected">Addresses whose allowances may have shrunk.</param>
+    /// <param name="local">The addresses of the network namespace (traffic to them is input, from them output).</param>
+    public static List<ConntrackEntry> Denied(RulePlan plan, IEnumerable<ConntrackEntry> entries, IReadOnlySet<IPAddress> affected, IReadOnlySet<IPAddress> local)
+    {
+        var judge = new Judge(plan, local);
+        return [.. entries.Where(e => (affected.Contains(e.Source) || affected.Contains(e.FilteredDestination)) && !judge.Allows(e))];
+    }
+
+    private static bool MayShrink(RulePlan? previous, DirectionPlan? before, RulePlan next, DirectionPlan now, Dictionary<string, bool> ruleChanged)
+    {
+        if (!now.Isolated)
+        {
+            return false;
+        }
+
+        if (previous is null || before is null || !before.Isolated || !before.Rules.Equals(now.Rules))
+        {
+            return true;
+        }
+
+        foreach (var id in now.Rules)
+        {
+            if (!ruleChanged.TryGetValue(id, out var changed))
+            {
+                changed = !previous.GetRule(id).Equals(next.GetRule(id));
+                ruleChanged[id] = changed;
+            }
+
+            if (changed)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Mirrors the rendered chains: forward checks pod maps; input and output accept loopback and local pods,
+    /// then check host endpoint maps. Interface-bound host endpoints are not judged (the interface is not recorded).</summary>
+    private sealed class Judge
+    {
+        private readonly RulePlan _plan;
+        private readonly IReadOnlySet<IPAddress> _local;
+        private readonly HashSet<IPAddress> _localPods;
+        private readonly Dictionary<IPAddress, PlanEndpoint> _pods = [];
+        private readonly Dictionary<IPAddress, PlanEndpoint> _hosts = [];
+
+        public Judge(RulePlan plan, IReadOnlySet<IPAddress> local)
+        {
+            _plan = plan;
+            _local = local;
+            _localPods = [.. plan.LocalPodAddresses];
+            foreach (var endpoint in plan.Endpoints)
+            {
+                var map = endpoint.Kind == PlanEndpointKind.Pod ? _pods : _hosts;
+                foreach (var address in endpoint.Addresses)
+                {
+                    map.TryAdd(address, endpoint);
+                }
+            }
+        }
+
+        public bool Allows(ConntrackEntry entry)
+        {
+            var source = entry.Source;
+            var destination = entry.FilteredDestination;
+            var port = entry.FilteredDestinationPort;
+            var sourceLocal = _local.Contains(source);
+            var destinationLocal = _local.Contains(destination);
+            if (sourceLocal && destinationLocal)
+            {
+                return true;
+            }
+
+            if (destinationLocal)
+            {
+                return _localPods.Contains(source) || Passes(_hosts, destination, Direction.Ingress, source, entry.Protocol, port, host: true);
+            }
+
+            if (sourceLocal)
+            {
+                return _localPods.Contains(destination) || Passes(_hosts, source, Direction.Egress, destination, entry.Protocol, port, host: true);
+            }
+
+            return Passes(_pods, source, Direction.Egress, destination, entry.Protocol, port, host: false)
+                && Passes(_pods, destination, Direction.Ingress, source, entry.Protocol, port, host: false);
+        }
+
+        private bool Passes(Dictionary<IPAddress, PlanEndpoint> map, IPAddress address, Direction direction, IPAddress peer, Protocol protocol, int port, bool host)
+        {
+            if (!map.TryGetValue(address, out var endpoint) || (host && endpoint.InterfaceName is not null))
+            {
+                return true;
+            }
+
+            var plan = endpoint.For(direction);
+            return !plan.Isolated || plan.Rules.Any(id => _plan.GetRule(id).Matches(peer, protocol, port));
+        }
+    }
+}
