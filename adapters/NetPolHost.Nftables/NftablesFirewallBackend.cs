@@ -104,16 +104,18 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
             var stopwatch = Stopwatch.StartNew();
             var desired = _renderer.RenderPlan(plan, _options.TableName);
             var runner = Runner();
-            var full = _applied is null || options.Full;
-            NftDiff diff;
+            var full = false;
+            NftDiff? diff = null;
             IReadOnlyList<string>? kernelChanges = null;
-            if (_applied is null && !options.Full)
+            if (_applied is null || options.Full)
             {
-                // A new process: compare with what the kernel holds, so an unchanged plan changes nothing.
+                // A new process, or a repair: compare with what the kernel holds, so an unchanged plan changes nothing
+                // and a drifted table is repaired element by element (see NftKernelState.AsFrom for why not replaced).
                 var listing = runner.ListJson($"list table inet {_options.TableName}");
                 if (listing.Success)
                 {
-                    var drift = NftKernelState.Parse(listing.Output).DriftFrom(desired);
+                    var kernel = NftKernelState.Parse(listing.Output);
+                    var drift = kernel.DriftFrom(desired);
                     if (drift.Count == 0)
                     {
                         if (!options.DryRun)
@@ -125,25 +127,33 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
                         return new ApplyResult { Changed = false, DryRun = options.DryRun, Duration = stopwatch.Elapsed, Warnings = Coexistence(runner) };
                     }
 
-                    kernelChanges = ["table inet " + _options.TableName + " replaced whole; it differed in:", .. drift.Select(d => "  " + d)];
+                    if (kernel.AsFrom(desired) is { } from)
+                    {
+                        diff = NftDiff.Between(from, desired);
+                        kernelChanges = ["table inet " + _options.TableName + " repaired in place; it differed in:", .. drift.Select(d => "  " + d)];
+                    }
+                    else
+                    {
+                        kernelChanges = ["table inet " + _options.TableName + " replaced whole; it differed in:", .. drift.Select(d => "  " + d)];
+                    }
                 }
-            }
-
-            if (full)
-            {
-                diff = NftDiff.Full(desired);
             }
             else
             {
                 try
                 {
-                    diff = NftDiff.Between(_applied!, desired);
+                    diff = NftDiff.Between(_applied, desired);
                 }
                 catch (InvalidOperationException)
                 {
-                    full = true;
-                    diff = NftDiff.Full(desired);
+                    diff = null;
                 }
+            }
+
+            if (diff is null)
+            {
+                full = true;
+                diff = NftDiff.Full(desired);
             }
 
             if (diff.IsEmpty)
@@ -183,8 +193,9 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
 
             stopwatch.Stop();
             Log.Applied(_logger, _options.TableName, full ? "full" : "incremental", diff.ObjectsAdded, diff.ObjectsRemoved, diff.ElementsAdded, diff.ElementsRemoved, stopwatch.Elapsed.TotalMilliseconds);
-            var changes = kernelChanges
-                ?? (rejected is not null ? diff.Changes.Prepend($"! the kernel refused the incremental change ({rejected}); replaced the table whole").ToList() : diff.Changes);
+            var changes = rejected is not null
+                ? diff.Changes.Prepend($"! the kernel refused the incremental change ({rejected}); replaced the table whole").ToList()
+                : kernelChanges ?? diff.Changes;
             return new ApplyResult
             {
                 Changed = true,

@@ -40,7 +40,9 @@ public sealed record ApplyOptions
     /// <summary>Have the operating system check the change without committing it.</summary>
     public bool DryRun { get; init; }
 
-    /// <summary>Replace everything the backend owns instead of applying only the differences (repairs drift).</summary>
+    /// <summary>Do not trust the state applied last: make everything the backend owns equal to the plan whatever the
+    /// firewall holds now (repairs drift). Backends that can read their state back change only what differs from it
+    /// (nftables); others replace everything they own.</summary>
     public bool Full { get; init; }
 }
 
