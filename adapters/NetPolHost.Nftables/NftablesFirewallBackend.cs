@@ -30,6 +30,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
     private IConntrack? _conntrack;
     private bool _conntrackResolved;
     private NftState? _applied;
+    private volatile bool _disposed;
     private RulePlan? _appliedPlan;
     private IReadOnlyList<string>? _coexistence;
 
@@ -282,13 +283,28 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
     /// <summary>Releases the libnftables context.</summary>
     public void Dispose()
     {
-        _runner?.Dispose();
-        _runner = null;
-        _gate.Dispose();
+        if (_disposed)
+        {
+            return;
+        }
+
+        // Waits for a running apply, status or remove: the runner (a native libnftables context) must not be freed under it.
+        _gate.Wait();
+        try
+        {
+            _disposed = true;
+            _runner?.Dispose();
+            _runner = null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     private INftRunner Runner()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_runner is not null)
         {
             return _runner;
@@ -354,6 +370,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
         }
 
         var warnings = new List<string>();
+        var firewalld = false;
         var listing = runner.ListJson("list chains");
         if (listing.Success)
         {
@@ -367,8 +384,23 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
 
                 var table = chain.GetProperty("table").GetString();
                 var family = chain.GetProperty("family").GetString();
-                if (table == _options.TableName && family == "inet")
+
+                // Bridge chains see bridged frames, not the routed traffic netpolhost filters; netdev hooks are ingress/egress.
+                if ((table == _options.TableName && family == "inet") || family is "bridge" or "netdev")
                 {
+                    continue;
+                }
+
+                if (table == "firewalld")
+                {
+                    // firewalld's chains accept by policy but end in reject rules: any zone that does not allow a flow rejects it.
+                    if (firewalld)
+                    {
+                        continue;
+                    }
+
+                    firewalld = true;
+                    warnings.Add($"table {family} firewalld is present: firewalld rejects traffic its zones do not allow, also traffic netpolhost accepts; on a host that runs firewalld use the firewalld backend");
                     continue;
                 }
 
@@ -376,8 +408,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
                 var policy = chain.TryGetProperty("policy", out var p) ? p.GetString() : "accept";
                 if (hookName is "forward" or "input" or "output" && policy == "drop")
                 {
-                    var hint = table == "firewalld" ? " (firewalld: use the firewalld backend on this host)" : string.Empty;
-                    warnings.Add($"table {family} {table} chain {chain.GetProperty("name").GetString()} (hook {hookName}, policy drop) can still drop traffic that netpolhost accepts{hint}");
+                    warnings.Add($"table {family} {table} chain {chain.GetProperty("name").GetString()} (hook {hookName}, policy drop) can still drop traffic that netpolhost accepts");
                 }
             }
         }

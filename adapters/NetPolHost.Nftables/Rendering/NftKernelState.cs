@@ -16,6 +16,9 @@ internal sealed class NftKernelState
 
     public Dictionary<string, string?> ChainHooks { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Base chains: type, hook, priority and policy, as <see cref="Describe(string?)"/> writes them.</summary>
+    public Dictionary<string, string> BaseChains { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The names in <see cref="Sets"/> that are verdict maps.</summary>
     public HashSet<string> Maps { get; } = new(StringComparer.Ordinal);
 
@@ -51,6 +54,10 @@ internal sealed class NftKernelState
                 var name = chain.GetProperty("name").GetString()!;
                 state.ChainRuleComments.TryAdd(name, []);
                 state.ChainHooks[name] = chain.TryGetProperty("hook", out var hook) ? hook.GetString() : null;
+                if (hook.ValueKind == JsonValueKind.String && chain.TryGetProperty("type", out var type) && chain.TryGetProperty("prio", out var prio) && prio.TryGetInt32(out var number))
+                {
+                    state.BaseChains[name] = Describe(type.GetString(), hook.GetString(), number, chain.TryGetProperty("policy", out var policy) ? policy.GetString() : "accept");
+                }
             }
             else if (item.TryGetProperty("rule", out var rule))
             {
@@ -106,7 +113,7 @@ internal sealed class NftKernelState
             if (desired.Chains.TryGetValue(name, out var wanted))
             {
                 var wantedHook = wanted.Hook?.Split(' ')[3];
-                if (wantedHook != hook)
+                if (wantedHook != hook || (wanted.Hook is not null && BaseChains.TryGetValue(name, out var actualBase) && actualBase != Describe(wanted.Hook)))
                 {
                     return null;
                 }
@@ -164,6 +171,12 @@ internal sealed class NftKernelState
                 continue;
             }
 
+            if (chain.Hook is not null && BaseChains.GetValueOrDefault(chain.Name) is { } actualBase && actualBase != Describe(chain.Hook))
+            {
+                drift.Add($"chain {chain.Name} is {actualBase}, expected {Describe(chain.Hook)}");
+                continue;
+            }
+
             var expected = chain.Rules.Select(CommentOf).ToList();
             if (!expected.SequenceEqual(comments, StringComparer.Ordinal))
             {
@@ -178,6 +191,35 @@ internal sealed class NftKernelState
 
         return drift;
     }
+
+    /// <summary>A base chain as <c>type filter hook forward priority 0 policy accept</c>, from the renderer's
+    /// declaration (<c>type filter hook forward priority filter; policy accept;</c>).</summary>
+    internal static string Describe(string declaration)
+    {
+        var words = declaration.Replace(";", " ", StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string? Word(string key)
+        {
+            var at = Array.IndexOf(words, key);
+            return at >= 0 && at + 1 < words.Length ? words[at + 1] : null;
+        }
+
+        var priority = Word("priority");
+        int? number = priority switch
+        {
+            null => null,
+            "raw" => -300,
+            "mangle" => -150,
+            "dstnat" => -100,
+            "filter" => 0,
+            "security" => 50,
+            "srcnat" => 100,
+            _ => int.TryParse(priority, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : null,
+        };
+        return Describe(Word("type"), Word("hook"), number, Word("policy") ?? "accept");
+    }
+
+    private static string Describe(string? type, string? hook, int? priority, string? policy) =>
+        $"type {type ?? "?"} hook {hook ?? "?"} priority {(priority is { } p ? p.ToString(CultureInfo.InvariantCulture) : "?")} policy {policy ?? "accept"}";
 
     private static string CommentOf(string rule)
     {

@@ -65,6 +65,12 @@ internal static class NftNames
     }
 
     /// <summary>Whether a table name is safe to use: a letter, then letters, digits or '_', at most 32 characters.</summary>
+    /// <summary>A set-name part from a plan's <c>HostsKey</c>: used as is when it is short lowercase hex or word
+    /// characters (as the compiler makes it), otherwise hashed, so a hand-built plan cannot break or inject into the
+    /// script.</summary>
+    public static string HostsKey(string key) =>
+        key.Length is > 0 and <= 32 && key.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_') ? key : Hash(key, 12);
+
     public static bool IsValidTableName(string name) =>
         name.Length is > 0 and <= 32
         && char.IsAsciiLetter(name[0])

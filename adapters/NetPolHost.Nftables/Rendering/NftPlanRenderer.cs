@@ -228,7 +228,7 @@ internal sealed class NftPlanRenderer
 
         var peerKeyword = rule.Direction == Direction.Ingress ? "saddr" : "daddr";
         var lines = new List<string>(4);
-        var hosts = rule.HostsKey;
+        var hosts = NftNames.HostsKey(rule.HostsKey);
         var own = NftNames.Rule(rule.Id);
         AddHosts("h4_" + hosts, "type ipv4_addr;", false, "ip");
         AddHosts("h6_" + hosts, "type ipv6_addr;", true, "ip6");

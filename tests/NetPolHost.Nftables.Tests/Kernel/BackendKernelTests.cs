@@ -199,6 +199,16 @@ public sealed class BackendKernelTests
 
         // Nothing differs: a repair changes nothing.
         Assert.False((await backend.ApplyAsync(plan, new ApplyOptions { Full = true }, Token)).Changed);
+
+        // A base chain's policy is part of its definition: changed, it is drift, and the repair replaces the table.
+        lab.Nft("chain", "inet", "netpolhost", "np_forward", "{ policy drop; }");
+        Assert.Equal(
+            ["chain np_forward is type filter hook forward priority 0 policy drop, expected type filter hook forward priority 0 policy accept"],
+            (await backend.GetStatusAsync(plan, Token)).Drift);
+        var replaced = await backend.ApplyAsync(plan, new ApplyOptions { Full = true }, Token);
+        Assert.Equal("table inet netpolhost replaced whole; it differed in:", replaced.Changes[0]);
+        Assert.Empty((await backend.GetStatusAsync(plan, Token)).Drift);
+        Assert.True(await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("y/a"), 80, Protocol.Tcp, TimeSpan.FromSeconds(1)));
     }
 
     [Fact]
@@ -242,14 +252,28 @@ public sealed class BackendKernelTests
         lab.Nft("add", "chain", "ip", "filter", "FORWARD", "{ type filter hook forward priority 0; policy drop; }");
         lab.Nft("add", "table", "inet", "other");
         lab.Nft("add", "chain", "inet", "other", "c", "{ type filter hook input priority 0; }");
+
+        // Bridge chains see bridged frames, not routed traffic: no warning for them.
+        lab.Nft("add", "table", "bridge", "br");
+        lab.Nft("add", "chain", "bridge", "br", "f", "{ type filter hook forward priority 0; policy drop; }");
+
+        // firewalld's table accepts by policy but rejects what its zones do not allow: always reported.
+        lab.Nft("add", "table", "inet", "firewalld");
+        lab.Nft("add", "chain", "inet", "firewalld", "filter_FORWARD", "{ type filter hook forward priority 10; policy accept; }");
+        lab.Nft("add", "chain", "inet", "firewalld", "filter_INPUT", "{ type filter hook input priority 10; policy accept; }");
         using var backend = lab.Backend();
         var result = await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(SmallLab.AllowXaToXb())), cancellationToken: Token);
-        Assert.Equal(["table ip filter chain FORWARD (hook forward, policy drop) can still drop traffic that netpolhost accepts"], result.Warnings);
+        Assert.Equal(
+            [
+                "table inet firewalld is present: firewalld rejects traffic its zones do not allow, also traffic netpolhost accepts; on a host that runs firewalld use the firewalld backend",
+                "table ip filter chain FORWARD (hook forward, policy drop) can still drop traffic that netpolhost accepts",
+            ],
+            result.Warnings.Order(StringComparer.Ordinal));
         Assert.False(await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp)); // their drop wins over our accept
 
         await backend.RemoveAllAsync(Token);
         var tables = lab.Nft("list", "tables");
-        Assert.Equal("table ip filter\ntable inet other\n", tables);
+        Assert.Equal("table ip filter\ntable inet other\ntable bridge br\ntable inet firewalld\n", tables);
         await backend.RemoveAllAsync(Token); // nothing left: still fine
     }
 

@@ -150,6 +150,23 @@ public sealed partial class NftPlanRendererTests
         Assert.Equal(2, state.Sets[NftNames.HostIngress4].Elements.Length);
     }
 
+    [Theory]
+    [InlineData("4cd40b2dcd0e", "4cd40b2dcd0e")]
+    [InlineData("abc_123", "abc_123")]
+    public void HostsKey_FromTheCompiler_IsUsedAsIs(string key, string expected) => Assert.Equal(expected, NftNames.HostsKey(key));
+
+    [Theory]
+    [InlineData("x; flush ruleset")]
+    [InlineData("ABC")]
+    [InlineData("")]
+    [InlineData("0123456789abcdef0123456789abcdef0")]
+    public void HostsKey_HandBuilt_IsHashedToASafeName(string key)
+    {
+        var name = NftNames.HostsKey(key);
+        Assert.Matches("^[0-9a-f]{12}$", name);
+        Assert.Equal(name, NftNames.HostsKey(key));
+    }
+
     [GeneratedRegex("comment \"([^\"]*)\"")]
     private static partial Regex CommentPattern();
 
