@@ -58,7 +58,7 @@ public sealed class RegistrationTests
         var failures = (error is AggregateException aggregate ? aggregate.InnerExceptions.OfType<OptionsValidationException>().SelectMany(e => e.Failures) : ((OptionsValidationException)error).Failures).ToList();
         Assert.Contains("NodeName is required: the name of the Kubernetes node (spec.nodeName of its pods) this agent enforces policy for.", failures);
         Assert.Contains("NodeAddresses: '10.0.0.300' is not an IPv4 or IPv6 address.", failures);
-        Assert.Contains("ResyncInterval must be at least 1 second, found 00:00:00.", failures);
+        Assert.Contains("ResyncInterval must be between 1 second and 24 hours, found 00:00:00.", failures);
         Assert.Contains("SafeApply.Targets: 'api-server' is not host:port with a port 1-65535.", failures);
         Assert.Contains("Paths: '/definitely/not/here' is neither a file nor a directory.", failures);
     }

@@ -18,8 +18,15 @@ namespace NetPolHost.Hosting.Agent;
 /// a periodic resync repairs drift. Rules stay in force when the agent stops (unless asked otherwise), an invalid new
 /// state is reported while the last valid state stays enforced, and safe apply rolls back an apply that cuts the host off.
 /// </summary>
+/// <remarks>
+/// A failure of the backend, of the connectivity check or of a source never stops the agent: it is logged, counted in
+/// <c>netpolhost.errors</c> and shown in <see cref="AgentStatus.LastError"/>, and a failed apply, rollback or drift
+/// repair is tried again after 1 s, then 2 s, 4 s… up to once a minute, in full (<see cref="ApplyOptions.Full"/>), since
+/// the backend may hold anything after a failure. The next successful apply clears the error.
+/// </remarks>
 public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
 {
+    private static readonly TimeSpan s_maxRetryDelay = TimeSpan.FromSeconds(60);
     private readonly IFirewallBackend _backend;
     private readonly IReadOnlyList<IClusterSource> _sources;
     private readonly IOptions<NodeAgentOptions> _optionsAccessor;
@@ -29,9 +36,16 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
     private readonly TimeProvider _time;
     private readonly Channel<SourceUpdate> _updates = Channel.CreateUnbounded<SourceUpdate>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, SourceUpdate> _latest = new(StringComparer.Ordinal);
+    private readonly Lock _statusGate = new();
     private RulePlan? _applied;
     private RulePlan? _rejected;
     private AgentStatus _status = new();
+
+    // Owned by the agent's loop (ExecuteAsync and what it calls), never touched by the sources' tasks.
+    private bool _dirty; // a failed apply, rollback or repair: the backend may hold something other than _applied
+    private int _failures; // failures in a row, for the retry delay
+    private DateTimeOffset? _retryAt;
+    private DateTimeOffset _pendingChangedAt = DateTimeOffset.MaxValue; // the earliest change not yet in force
 
     /// <summary>Creates the agent (normally through dependency injection).</summary>
     /// <param name="backend">The host firewall.</param>
@@ -53,6 +67,10 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(sources);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(connectivity);
+        ArgumentNullException.ThrowIfNull(time);
         _backend = backend;
         _sources = [.. sources];
         _optionsAccessor = options;
@@ -78,54 +96,93 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
     /// <summary>The plan in force, if any.</summary>
     public RulePlan? AppliedPlan => Volatile.Read(ref _applied);
 
+    /// <summary>The wait before the next try after <paramref name="failures"/> failures in a row: 1 s, doubling, at most
+    /// one minute.</summary>
+    /// <param name="failures">Failures in a row, at least 1.</param>
+    /// <returns>The wait.</returns>
+    internal static TimeSpan RetryDelay(int failures) =>
+        TimeSpan.FromSeconds(Math.Min(s_maxRetryDelay.TotalSeconds, Math.Pow(2, Math.Clamp(failures - 1, 0, 30))));
+
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Log.Starting(_logger, Settings.NodeName, _backend.Name, string.Join(", ", _sources.Select(s => s.Name)));
         var sourceTasks = _sources.Select(source => Task.Run(() => RunSourceAsync(source, stoppingToken), stoppingToken)).ToList();
         var nextResync = _time.GetUtcNow() + Settings.ResyncInterval;
-        try
+        while (!stoppingToken.IsCancellationRequested)
         {
-            while (!stoppingToken.IsCancellationRequested)
+            try
             {
-                var untilResync = nextResync - _time.GetUtcNow();
-                if (untilResync <= TimeSpan.Zero)
-                {
-                    await ResyncAsync(stoppingToken).ConfigureAwait(false);
-                    nextResync = _time.GetUtcNow() + Settings.ResyncInterval;
-                    continue;
-                }
-
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                wait.CancelAfter(untilResync);
-                try
-                {
-                    await _updates.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-                {
-                    continue;
-                }
-
-                var changedAt = Drain();
-                if (Settings.Debounce > TimeSpan.Zero)
-                {
-                    await Task.Delay(Settings.Debounce, _time, stoppingToken).ConfigureAwait(false);
-                    var later = Drain();
-                    if (later < changedAt)
-                    {
-                        changedAt = later;
-                    }
-                }
-
-                await ReconcileAsync(changedAt, stoppingToken).ConfigureAwait(false);
+                nextResync = await StepAsync(nextResync, stoppingToken).ConfigureAwait(false);
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // Every step handles the failures it expects; this keeps the agent alive through the others.
+                Failed("agent", "unexpected error: " + ex.Message, ex);
+            }
         }
 
         await Task.WhenAll(sourceTasks.Select(t => t.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default))).ConfigureAwait(false);
+    }
+
+    /// <summary>One turn of the loop: a due retry, a due resync, or waiting for updates and applying them.</summary>
+    /// <returns>When the next resync is due.</returns>
+    private async Task<DateTimeOffset> StepAsync(DateTimeOffset nextResync, CancellationToken stoppingToken)
+    {
+        var now = _time.GetUtcNow();
+        if (_retryAt is { } retryAt && retryAt <= now)
+        {
+            _retryAt = null;
+            if (_dirty)
+            {
+                await ReconcileAsync(DateTimeOffset.MaxValue, stoppingToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await ResyncAsync(stoppingToken).ConfigureAwait(false);
+            }
+
+            return nextResync;
+        }
+
+        if (nextResync <= now)
+        {
+            await ResyncAsync(stoppingToken).ConfigureAwait(false);
+            return _time.GetUtcNow() + Settings.ResyncInterval;
+        }
+
+        var wake = _retryAt is { } retry && retry < nextResync ? retry : nextResync;
+        var timeout = wake - now < TimeSpan.FromDays(1) ? wake - now : TimeSpan.FromDays(1); // within a timer's range
+        using (var timer = new CancellationTokenSource(timeout, _time))
+        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timer.Token))
+        {
+            try
+            {
+                await _updates.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                return nextResync;
+            }
+        }
+
+        var changedAt = Drain();
+        if (Settings.Debounce > TimeSpan.Zero)
+        {
+            await Task.Delay(Settings.Debounce, _time, stoppingToken).ConfigureAwait(false);
+            var later = Drain();
+            if (later < changedAt)
+            {
+                changedAt = later;
+            }
+        }
+
+        await ReconcileAsync(changedAt, stoppingToken).ConfigureAwait(false);
+        return nextResync;
     }
 
     /// <inheritdoc/>
@@ -134,8 +191,17 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         if (Settings.RemoveRulesOnStop)
         {
-            await _backend.RemoveAllAsync(cancellationToken).ConfigureAwait(false);
-            Log.Removed(_logger, _backend.Name);
+            try
+            {
+                await _backend.RemoveAllAsync(cancellationToken).ConfigureAwait(false);
+                Log.Removed(_logger, _backend.Name);
+            }
+            catch (Exception ex) when (!IsCancellation(ex, cancellationToken))
+            {
+                _metrics.Error("stop");
+                Log.RemoveFailed(_logger, ex, _backend.Name, ex.Message);
+                UpdateStatus(s => s with { LastError = $"removing the rules of {_backend.Name} at stop failed: {ex.Message}" });
+            }
         }
         else if (_applied is not null)
         {
@@ -148,9 +214,16 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         var delay = TimeSpan.FromSeconds(1);
         while (!cancellationToken.IsCancellationRequested)
         {
+            var reported = false;
             try
             {
-                await source.RunAsync((update, _) => _updates.Writer.WriteAsync(update, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await source.RunAsync(
+                    (update, _) =>
+                    {
+                        reported = true;
+                        return _updates.Writer.WriteAsync(update, cancellationToken);
+                    },
+                    cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -159,12 +232,26 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             }
             catch (Exception ex)
             {
+                if (reported)
+                {
+                    delay = TimeSpan.FromSeconds(1); // it worked for a while: start the backoff again
+                }
+
                 _metrics.Error("source");
-                Log.SourceFailed(_logger, source.Name, ex.Message, delay.TotalSeconds);
-                SetStatus(Current with { LastError = $"source {source.Name} failed: {ex.Message}" });
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 60));
+                Log.SourceFailed(_logger, ex, source.Name, ex.Message, delay.TotalSeconds);
+                UpdateStatus(s => s with { LastError = $"source {source.Name} failed: {ex.Message}" });
             }
+
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, s_maxRetryDelay.TotalSeconds));
         }
     }
 
@@ -191,37 +278,20 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             return; // Enforce nothing until every source has given a first view.
         }
 
-        var invalid = _latest.Values.Where(u => !u.IsValid).ToList();
-        if (invalid.Count > 0)
+        var plan = Compile();
+        if (plan is null || plan.Equals(_rejected))
         {
-            var first = invalid[0].Errors.Count > 0 ? invalid[0].Errors[0].ToString() : "no snapshot";
-            var count = invalid.Sum(u => Math.Max(1, u.Errors.Count));
-            _metrics.Error("source");
-            Log.KeepingLastGood(_logger, count, first);
-            SetStatus(Current with { LastError = $"{count} error(s) in the sources; the last valid state stays in force. First: {first}" });
-            return;
-        }
-
-        RulePlan plan;
-        try
-        {
-            var merged = Merge(_latest.Values.Select(u => u.Snapshot!));
-            plan = RulePlanCompiler.Compile(new PolicyMatcher(merged), new RulePlanOptions
+            // Nothing new to enforce: the last valid state stays. After a failure the backend may not hold it; restore it
+            // (for a rejected plan with nothing before it, that is removing everything, as the rollback did).
+            if (_dirty && (plan is not null || _applied is not null))
             {
-                NodeName = Settings.NodeName,
-                NodeAddresses = Settings.NodeAddresses.Count == 0 ? null : [.. Settings.NodeAddresses.Select(IPAddress.Parse)],
-                HostEndpoints = [.. Settings.HostEndpoints],
-            });
-        }
-        catch (Exception ex) when (ex is NetPolHostException or ArgumentException)
-        {
-            _metrics.Error("compile");
-            Log.CompileFailed(_logger, ex.Message);
-            SetStatus(Current with { LastError = "compile failed: " + ex.Message });
+                await RestoreAsync(plan is null ? null : SafeApplyMessage(null), cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 
-        if (plan.Equals(_applied) || plan.Equals(_rejected))
+        if (plan.Equals(_applied) && !_dirty)
         {
             return;
         }
@@ -229,18 +299,62 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         await ApplyAsync(plan, changedAt, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The plan for the sources' latest views, or <see langword="null"/> (reported) when they are invalid or it
+    /// cannot be compiled.</summary>
+    private RulePlan? Compile()
+    {
+        var invalid = _latest.Values.Where(u => !u.IsValid).ToList();
+        if (invalid.Count > 0)
+        {
+            var first = invalid[0].Errors.Count > 0 ? invalid[0].Errors[0].ToString() : "no snapshot";
+            var count = invalid.Sum(u => Math.Max(1, u.Errors.Count));
+            _metrics.Error("source");
+            Log.KeepingLastGood(_logger, count, first);
+            UpdateStatus(s => s with { LastError = $"{count} error(s) in the sources; the last valid state stays in force. First: {first}" });
+            return null;
+        }
+
+        try
+        {
+            var merged = Merge(_latest.Values.Select(u => u.Snapshot!));
+            return RulePlanCompiler.Compile(new PolicyMatcher(merged), new RulePlanOptions
+            {
+                NodeName = Settings.NodeName,
+                NodeAddresses = Settings.NodeAddresses.Count == 0 ? null : [.. Settings.NodeAddresses.Select(IPAddress.Parse)],
+                HostEndpoints = [.. Settings.HostEndpoints],
+            });
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Retrying the same views gives the same outcome: wait for the next change.
+            _metrics.Error("compile");
+            Log.CompileFailed(_logger, ex, ex.Message);
+            UpdateStatus(s => s with { LastError = "compile failed: " + ex.Message });
+            return null;
+        }
+    }
+
     private async Task ApplyAsync(RulePlan plan, DateTimeOffset changedAt, CancellationToken cancellationToken)
     {
+        if (_pendingChangedAt < changedAt)
+        {
+            changedAt = _pendingChangedAt;
+        }
+
         ApplyResult result;
         try
         {
-            result = await _backend.ApplyAsync(plan, cancellationToken: cancellationToken).ConfigureAwait(false);
+            result = await _backend.ApplyAsync(plan, _dirty ? new ApplyOptions { Full = true } : null, cancellationToken).ConfigureAwait(false);
         }
-        catch (NetPolHostException ex)
+        catch (Exception ex) when (!IsCancellation(ex, cancellationToken))
         {
-            _metrics.Error("apply");
-            Log.ApplyFailed(_logger, _backend.Name, ex.Message);
-            SetStatus(Current with { LastError = ex.Message });
+            _dirty = true;
+            if (changedAt < _pendingChangedAt)
+            {
+                _pendingChangedAt = changedAt;
+            }
+
+            Failed("apply", ex is NetPolHostException ? ex.Message : $"backend {_backend.Name} failed: {ex.Message}", ex);
             return;
         }
 
@@ -250,27 +364,25 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             Log.BackendWarning(_logger, warning);
         }
 
-        if (result.Changed && Settings.SafeApply.Enabled && !await ConnectivityConfirmedAsync(cancellationToken).ConfigureAwait(false))
+        // Safe apply judges changes of policy, not repairs of the plan already in force.
+        if (result.Changed && Settings.SafeApply.Enabled && !plan.Equals(_applied) && !await ConnectivityConfirmedAsync(cancellationToken).ConfigureAwait(false))
         {
             _metrics.Error("safe-apply");
-            var previous = _applied;
-            if (previous is not null)
+            _rejected = plan;
+            _pendingChangedAt = DateTimeOffset.MaxValue;
+            if (await RestoreAsync(SafeApplyMessage(null), cancellationToken, full: false).ConfigureAwait(false))
             {
-                await _backend.ApplyAsync(previous, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await _backend.RemoveAllAsync(cancellationToken).ConfigureAwait(false);
+                Log.RolledBack(_logger, Settings.SafeApply.Timeout.TotalSeconds);
             }
 
-            _rejected = plan;
-            Log.RolledBack(_logger, Settings.SafeApply.Timeout.TotalSeconds);
-            SetStatus(Current with { LastError = $"safe apply: no connectivity within {Settings.SafeApply.Timeout.TotalSeconds:F0} s after the change; rolled back to the previous state" });
             return;
         }
 
         Volatile.Write(ref _applied, plan);
         _rejected = null;
+        _dirty = false;
+        _pendingChangedAt = DateTimeOffset.MaxValue;
+        Recovered();
         _metrics.Owned(plan.Rules.Count, plan.Rules.Sum(r => (long)r.Peers.Hosts.Count + r.Peers.Ranges.Count + r.Ports.Ranges.Count));
         var now = _time.GetUtcNow();
         var latency = changedAt == DateTimeOffset.MaxValue ? (TimeSpan?)null : now - changedAt;
@@ -279,16 +391,58 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             Log.Applied(_logger, plan.Endpoints.Count, plan.Rules.Count, result.Duration.TotalMilliseconds, latency?.TotalMilliseconds ?? 0);
         }
 
-        SetStatus(Current with
+        UpdateStatus(s => s with
         {
             Ready = true,
-            Applies = Current.Applies + (result.Changed ? 1 : 0),
-            LastAppliedAt = result.Changed ? now : Current.LastAppliedAt,
-            LastLatency = result.Changed ? latency : Current.LastLatency,
+            Applies = s.Applies + (result.Changed ? 1 : 0),
+            LastAppliedAt = result.Changed ? now : s.LastAppliedAt,
+            LastLatency = result.Changed ? latency : s.LastLatency,
             LastError = null,
             PlanSummary = string.Create(CultureInfo.InvariantCulture, $"{plan.Endpoints.Count} isolated endpoints, {plan.Rules.Count} rules"),
         });
     }
+
+    /// <summary>Puts the last plan in force back (or removes everything when there was none): the rollback of safe apply,
+    /// and its retry.</summary>
+    /// <param name="message">Why: the safe-apply message to show once restored, or <see langword="null"/> (after a failed
+    /// apply) to leave the status as it is.</param>
+    /// <param name="cancellationToken">Stops the agent.</param>
+    /// <param name="full">Whether to ignore what the backend believes it holds (after a failure).</param>
+    /// <returns>Whether the previous state is back.</returns>
+    private async Task<bool> RestoreAsync(string? message, CancellationToken cancellationToken, bool full = true)
+    {
+        var previous = _applied;
+        try
+        {
+            if (previous is not null)
+            {
+                await _backend.ApplyAsync(previous, full ? new ApplyOptions { Full = true } : null, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await _backend.RemoveAllAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (!IsCancellation(ex, cancellationToken))
+        {
+            _dirty = true;
+            Failed("rollback", message is null ? "restoring the last valid state failed: " + ex.Message : SafeApplyMessage(ex.Message), ex);
+            return false;
+        }
+
+        _dirty = false;
+        Recovered();
+        if (message is not null)
+        {
+            UpdateStatus(s => s with { LastError = message });
+        }
+
+        return true;
+    }
+
+    private string SafeApplyMessage(string? rollbackError) =>
+        $"safe apply: no connectivity within {Settings.SafeApply.Timeout.TotalSeconds:F0} s after the change; " +
+        (rollbackError is null ? "rolled back to the previous state" : "the rollback to the previous state failed: " + rollbackError);
 
     private async Task<bool> ConnectivityConfirmedAsync(CancellationToken cancellationToken)
     {
@@ -304,37 +458,71 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             return true;
         }
 
-        return await _connectivity.CheckAsync(targets, Settings.SafeApply.Timeout, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await _connectivity.CheckAsync(targets, Settings.SafeApply.Timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!IsCancellation(ex, cancellationToken))
+        {
+            // A check that cannot tell is no confirmation.
+            Log.ConnectivityCheckFailed(_logger, ex, ex.Message);
+            return false;
+        }
     }
 
     private async Task ResyncAsync(CancellationToken cancellationToken)
     {
         var plan = _applied;
-        if (plan is null)
+        if (plan is null || _dirty)
         {
-            return;
+            return; // nothing to compare with, or a retry in full is already due
         }
 
         try
         {
             var status = await _backend.GetStatusAsync(plan, cancellationToken).ConfigureAwait(false);
-            if (status.Drift.Count == 0)
+            if (status.Drift.Count > 0)
             {
-                return;
+                Log.DriftFound(_logger, status.Drift.Count, status.Drift[0]);
+                _dirty = true; // until the repair is done
+                await _backend.ApplyAsync(plan, new ApplyOptions { Full = true }, cancellationToken).ConfigureAwait(false);
+                _dirty = false;
+                _metrics.DriftRepaired(_backend.Name);
+                UpdateStatus(s => s with { DriftRepairs = s.DriftRepairs + 1 });
             }
-
-            Log.DriftFound(_logger, status.Drift.Count, status.Drift[0]);
-            await _backend.ApplyAsync(plan, new ApplyOptions { Full = true }, cancellationToken).ConfigureAwait(false);
-            _metrics.DriftRepaired(_backend.Name);
-            SetStatus(Current with { DriftRepairs = Current.DriftRepairs + 1 });
         }
-        catch (NetPolHostException ex)
+        catch (Exception ex) when (!IsCancellation(ex, cancellationToken))
         {
-            _metrics.Error("resync");
-            Log.ResyncFailed(_logger, ex.Message);
-            SetStatus(Current with { LastError = "resync failed: " + ex.Message });
+            Failed("resync", "resync failed: " + ex.Message, ex);
+            return;
+        }
+
+        if (_failures > 0)
+        {
+            Recovered();
+            UpdateStatus(s => s with { LastError = null });
         }
     }
+
+    /// <summary>Records a failure (log, metric, status) and schedules a retry with a growing delay.</summary>
+    private void Failed(string stage, string message, Exception exception)
+    {
+        _failures++;
+        var delay = RetryDelay(_failures);
+        _retryAt = _time.GetUtcNow() + delay;
+        _metrics.Error(stage);
+        Log.Failed(_logger, exception, stage, message, delay.TotalSeconds);
+        UpdateStatus(s => s with { LastError = message });
+    }
+
+    private void Recovered()
+    {
+        _failures = 0;
+        _retryAt = null;
+    }
+
+    private static bool IsCancellation(Exception exception, CancellationToken cancellationToken) =>
+        exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
 
     private static ClusterSnapshot Merge(IEnumerable<ClusterSnapshot> snapshots)
     {
@@ -349,10 +537,24 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
                 list.SelectMany(s => s.Policies));
     }
 
-    private void SetStatus(AgentStatus status)
+    /// <summary>Changes the status atomically (sources report from their own tasks) and tells the listeners.</summary>
+    private void UpdateStatus(Func<AgentStatus, AgentStatus> change)
     {
-        Volatile.Write(ref _status, status);
-        Changed?.Invoke(this, status);
+        AgentStatus next;
+        lock (_statusGate)
+        {
+            next = change(_status);
+            Volatile.Write(ref _status, next);
+        }
+
+        try
+        {
+            Changed?.Invoke(this, next);
+        }
+        catch (Exception ex)
+        {
+            Log.ListenerFailed(_logger, ex, ex.Message);
+        }
     }
 
     private static partial class Log
@@ -366,8 +568,8 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         [LoggerMessage(3, LogLevel.Error, "{Count} error(s) in the sources; the last valid state stays in force. First: {First}")]
         public static partial void KeepingLastGood(ILogger logger, int count, string first);
 
-        [LoggerMessage(4, LogLevel.Error, "backend {Backend} refused the plan: {Error}")]
-        public static partial void ApplyFailed(ILogger logger, string backend, string error);
+        [LoggerMessage(16, LogLevel.Error, "{Stage} failed: {Error}; trying again in {Seconds:F0} s")]
+        public static partial void Failed(ILogger logger, Exception exception, string stage, string error, double seconds);
 
         [LoggerMessage(5, LogLevel.Warning, "{Warning}")]
         public static partial void BackendWarning(ILogger logger, string warning);
@@ -378,11 +580,11 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         [LoggerMessage(7, LogLevel.Warning, "drift: {Count} difference(s) between the host firewall and the plan (first: {First}); repairing")]
         public static partial void DriftFound(ILogger logger, int count, string first);
 
-        [LoggerMessage(8, LogLevel.Error, "resync failed: {Error}")]
-        public static partial void ResyncFailed(ILogger logger, string error);
+        [LoggerMessage(17, LogLevel.Error, "removing the rules of {Backend} at stop failed: {Error}")]
+        public static partial void RemoveFailed(ILogger logger, Exception exception, string backend, string error);
 
         [LoggerMessage(9, LogLevel.Error, "source {Source} failed: {Error}; restarting it in {Seconds:F0} s")]
-        public static partial void SourceFailed(ILogger logger, string source, string error, double seconds);
+        public static partial void SourceFailed(ILogger logger, Exception exception, string source, string error, double seconds);
 
         [LoggerMessage(10, LogLevel.Information, "stopped; {Backend} rules stay in force")]
         public static partial void LeftInPlace(ILogger logger, string backend);
@@ -391,9 +593,15 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         public static partial void Removed(ILogger logger, string backend);
 
         [LoggerMessage(12, LogLevel.Error, "compile failed: {Error}")]
-        public static partial void CompileFailed(ILogger logger, string error);
+        public static partial void CompileFailed(ILogger logger, Exception exception, string error);
 
         [LoggerMessage(13, LogLevel.Warning, "safe apply is on but has no target (set SafeApply.Targets, or run in a pod where KUBERNETES_SERVICE_HOST is set); the apply is kept")]
         public static partial void NoSafeApplyTarget(ILogger logger);
+
+        [LoggerMessage(14, LogLevel.Error, "safe apply: the connectivity check failed ({Error}); taken as no connectivity")]
+        public static partial void ConnectivityCheckFailed(ILogger logger, Exception exception, string error);
+
+        [LoggerMessage(15, LogLevel.Error, "a listener of the agent's status failed: {Error}")]
+        public static partial void ListenerFailed(ILogger logger, Exception exception, string error);
     }
 }

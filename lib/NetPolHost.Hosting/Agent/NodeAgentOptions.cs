@@ -17,11 +17,11 @@ public sealed class NodeAgentOptions
     public IList<string> HostEndpoints { get; } = [];
 
     /// <summary>How long to wait for more changes before applying (changes arriving together are applied together).</summary>
-    /// <value>Default 200 ms.</value>
+    /// <value>Default 200 ms; between 0 and one minute.</value>
     public TimeSpan Debounce { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>How often to compare the host firewall with the plan and repair drift.</summary>
-    /// <value>Default 5 minutes.</value>
+    /// <value>Default 5 minutes; between 1 second and 24 hours.</value>
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Whether to remove everything the backend owns when the agent stops.</summary>
@@ -44,8 +44,8 @@ public sealed class SafeApplyOptions
     /// from <c>KUBERNETES_SERVICE_HOST</c>/<c>KUBERNETES_SERVICE_PORT</c>.</summary>
     public IList<string> Targets { get; } = [];
 
-    /// <summary>How long connectivity may take to confirm.</summary>
-    /// <value>Default 10 seconds.</value>
+    /// <summary>How long connectivity may take to confirm (the agent applies nothing else meanwhile).</summary>
+    /// <value>Default 10 seconds; more than 0 and at most 5 minutes.</value>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
@@ -81,14 +81,14 @@ internal sealed class NodeAgentOptionsValidator : IValidateOptions<NodeAgentOpti
             failures.Add($"Debounce must be between 0 and 1 minute, found {options.Debounce}.");
         }
 
-        if (options.ResyncInterval < TimeSpan.FromSeconds(1))
+        if (options.ResyncInterval < TimeSpan.FromSeconds(1) || options.ResyncInterval > TimeSpan.FromHours(24))
         {
-            failures.Add($"ResyncInterval must be at least 1 second, found {options.ResyncInterval}.");
+            failures.Add($"ResyncInterval must be between 1 second and 24 hours, found {options.ResyncInterval}.");
         }
 
-        if (options.SafeApply.Timeout <= TimeSpan.Zero)
+        if (options.SafeApply.Timeout <= TimeSpan.Zero || options.SafeApply.Timeout > TimeSpan.FromMinutes(5))
         {
-            failures.Add($"SafeApply.Timeout must be positive, found {options.SafeApply.Timeout}.");
+            failures.Add($"SafeApply.Timeout must be more than 0 and at most 5 minutes, found {options.SafeApply.Timeout}.");
         }
 
         foreach (var target in options.SafeApply.Targets)
@@ -118,34 +118,56 @@ public interface IConnectivityCheck
 public sealed class TcpConnectivityCheck : IConnectivityCheck
 {
     /// <inheritdoc/>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled: that is no answer
+    /// about connectivity, so it is not reported as unreachable.</exception>
     public async Task<bool> CheckAsync(IReadOnlyList<string> targets, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(targets);
+        cancellationToken.ThrowIfCancellationRequested();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        while (!deadline.IsCancellationRequested)
-        {
-            foreach (var target in targets)
-            {
-                if (!TryParseTarget(target, out var host, out var port))
-                {
-                    continue;
-                }
 
-                try
+        // Every target is tried at the same time, each again every 200 ms until the deadline: one that silently drops
+        // connection attempts must not use up the time the others need. The first answer wins.
+        var valid = targets.Select(t => TryParseTarget(t, out var host, out var port) ? (Host: host, Port: port) : (Host: (string?)null, Port: 0))
+            .Where(t => t.Host is not null)
+            .ToList();
+        if (valid.Count > 0)
+        {
+            var probes = valid.Select(t => ProbeUntilAnswerAsync(t.Host!, t.Port, deadline.Token)).ToList();
+            while (probes.Count > 0)
+            {
+                var done = await Task.WhenAny(probes).ConfigureAwait(false);
+                probes.Remove(done);
+                if (await done.ConfigureAwait(false))
                 {
-                    using var client = new System.Net.Sockets.TcpClient();
-                    await client.ConnectAsync(host, port, deadline.Token).ConfigureAwait(false);
+                    await deadline.CancelAsync().ConfigureAwait(false);
                     return true;
                 }
-                catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
-                {
-                }
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return false;
+    }
+
+    private static async Task<bool> ProbeUntilAnswerAsync(string host, int port, CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(host, port, token).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
+            {
             }
 
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(200), deadline.Token).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(200), token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -39,19 +39,26 @@ internal sealed class FileSourceOptionsValidator : Microsoft.Extensions.Options.
 
 /// <summary>Manifest files and directories as a source, re-read when they change.</summary>
 /// <remarks>
-/// Changes are noticed through file system notifications and, as a safety net, by polling the files' sizes and times.
-/// Every report is a complete, consistent view; only files whose size or write time changed are parsed again. A load
-/// with errors is reported with its errors, and the node agent then keeps the last valid state in force.
+/// Changes are noticed through file system notifications and, as a safety net, by polling. Either way a new view is
+/// reported only when the fingerprint of the files changed: their names, sizes, write times and the real paths behind
+/// symbolic links. Kubernetes ConfigMap and Secret volumes (<c>dir/file.yaml</c> → <c>..data/file.yaml</c>, with
+/// <c>..data</c> → <c>..2026_…</c> swapped atomically on update) are therefore seen to change even when the new files
+/// have the same sizes and times, and their hidden <c>..</c> folders are never read a second time. A single file is
+/// watched through its directory, so an atomic replace (write a temporary file, rename it over) is seen. Every report
+/// is a complete, consistent view; only files whose size or write time changed are parsed again. A load with errors
+/// is reported with its errors, and the node agent then keeps the last valid state in force.
 /// </remarks>
 public sealed partial class FileClusterSource : IClusterSource, IDisposable
 {
+    private static readonly string[] s_extensions = [".yaml", ".yml", ".json"];
     private readonly Microsoft.Extensions.Options.IOptions<FileSourceOptions> _optionsAccessor;
     private readonly ILogger _logger;
     private readonly ManifestLoader _loader = new();
-    private readonly ManifestFileCache _cache = new();
     private readonly SemaphoreSlim _changed = new(0);
     private readonly List<FileSystemWatcher> _watchers = [];
-    private DateTimeOffset? _firstChange;
+    private ManifestFileCache _cache = new();
+    private string? _cachedLinks;
+    private long _firstChangeTicks;
 
     /// <summary>Creates the source.</summary>
     /// <param name="options">The paths.</param>
@@ -76,41 +83,78 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
     /// <inheritdoc/>
     public string Name => "files";
 
-    /// <inheritdoc/>
-    public async Task RunAsync(Func<SourceUpdate, CancellationToken, ValueTask> report, CancellationToken cancellationToken)
+    /// <summary>The file system watchers in use (for tests: none once a run has ended).</summary>
+    internal int WatcherCount
     {
-        ArgumentNullException.ThrowIfNull(report);
-        Watch();
-        var fingerprint = Fingerprint();
-        await report(Load(DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
-        while (!cancellationToken.IsCancellationRequested)
+        get
         {
-            var notified = await _changed.WaitAsync(Settings.PollInterval, cancellationToken).ConfigureAwait(false);
-            if (notified)
+            lock (_watchers)
             {
-                // Let a burst of writes (an editor's save, kubectl cp, a ConfigMap update) settle.
-                await Task.Delay(TimeSpan.FromMilliseconds(30), cancellationToken).ConfigureAwait(false);
-                while (_changed.CurrentCount > 0)
-                {
-                    await _changed.WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
+                return _watchers.Count;
             }
-
-            var current = Fingerprint();
-            if (!notified && current == fingerprint)
-            {
-                continue;
-            }
-
-            fingerprint = current;
-            var changedAt = _firstChange ?? DateTimeOffset.UtcNow;
-            _firstChange = null;
-            await report(Load(changedAt), cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private SourceUpdate Load(DateTimeOffset changedAt)
+    /// <inheritdoc/>
+    /// <remarks>A source restarted after a failure drops the watchers of its earlier run first.</remarks>
+    public async Task RunAsync(Func<SourceUpdate, CancellationToken, ValueTask> report, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(report);
+        lock (_watchers)
+        {
+            StopWatching();
+            Watch();
+        }
+
+        try
+        {
+            var fingerprint = Scan();
+            Interlocked.Exchange(ref _firstChangeTicks, 0);
+            await report(Load(fingerprint, DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var notified = await _changed.WaitAsync(Settings.PollInterval, cancellationToken).ConfigureAwait(false);
+                if (notified)
+                {
+                    // Let a burst of writes (an editor's save, kubectl cp, a ConfigMap update) settle.
+                    await Task.Delay(TimeSpan.FromMilliseconds(30), cancellationToken).ConfigureAwait(false);
+                    while (_changed.CurrentCount > 0)
+                    {
+                        await _changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                var firstChange = Interlocked.Exchange(ref _firstChangeTicks, 0);
+                var current = Scan();
+                if (current == fingerprint)
+                {
+                    continue; // e.g. a temporary file next to a watched file, or a poll that found nothing new
+                }
+
+                fingerprint = current;
+                var changedAt = firstChange == 0 ? DateTimeOffset.UtcNow : new DateTimeOffset(firstChange, TimeSpan.Zero);
+                await report(Load(fingerprint, changedAt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            lock (_watchers)
+            {
+                StopWatching();
+            }
+        }
+    }
+
+    private SourceUpdate Load(Fingerprint fingerprint, DateTimeOffset changedAt)
+    {
+        if (!string.Equals(fingerprint.Links, _cachedLinks, StringComparison.Ordinal))
+        {
+            // A link now leads elsewhere (a ConfigMap's ..data swap): the cache knows files by the visible path and by
+            // size and write time, which the new target can share with the old one, so read everything again.
+            _cache = new ManifestFileCache();
+            _cachedLinks = fingerprint.Links;
+        }
+
         var result = _loader.LoadPaths(Settings.Paths, _cache);
         if (!result.IsValid)
         {
@@ -120,82 +164,224 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
         return new SourceUpdate(Name, result.IsValid ? result.Snapshot : null, result.Errors, changedAt);
     }
 
+    /// <summary>Watches each directory, and the directory of each file (not the file alone: an atomic replace renames
+    /// another file over it, and a ConfigMap update renames <c>..data</c> next to it).</summary>
     private void Watch()
     {
         foreach (var path in Settings.Paths)
         {
             var full = Path.GetFullPath(path);
-            var directory = Directory.Exists(full) ? full : Path.GetDirectoryName(full);
+            var isDirectory = Directory.Exists(full);
+            var directory = isDirectory ? full : Path.GetDirectoryName(full);
             if (directory is null || !Directory.Exists(directory))
             {
                 continue;
             }
 
-            var watcher = new FileSystemWatcher(directory)
+            FileSystemWatcher? watcher = null;
+            try
             {
-                IncludeSubdirectories = Directory.Exists(full),
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-            };
-            if (!Directory.Exists(full))
-            {
-                watcher.Filter = Path.GetFileName(full);
+                watcher = new FileSystemWatcher(directory)
+                {
+                    IncludeSubdirectories = isDirectory,
+                    NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+                };
+                watcher.Changed += OnChange;
+                watcher.Created += OnChange;
+                watcher.Deleted += OnChange;
+                watcher.Renamed += OnChange;
+                watcher.Error += OnError;
+                watcher.EnableRaisingEvents = true;
+                _watchers.Add(watcher);
+                watcher = null;
             }
-
-            watcher.Changed += OnChange;
-            watcher.Created += OnChange;
-            watcher.Deleted += OnChange;
-            watcher.Renamed += OnChange;
-            watcher.Error += (_, e) => Log.WatchError(_logger, e.GetException().Message);
-            watcher.EnableRaisingEvents = true;
-            _watchers.Add(watcher);
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException)
+            {
+                // E.g. the inotify instance limit: polling still notices changes.
+                Log.WatchError(_logger, ex.Message);
+            }
+            finally
+            {
+                watcher?.Dispose();
+            }
         }
+    }
+
+    private void StopWatching()
+    {
+        foreach (var watcher in _watchers)
+        {
+            watcher.EnableRaisingEvents = false;
+            watcher.Dispose();
+        }
+
+        _watchers.Clear();
     }
 
     private void OnChange(object sender, FileSystemEventArgs e)
     {
-        _firstChange ??= DateTimeOffset.UtcNow;
-        _changed.Release();
+        Interlocked.CompareExchange(ref _firstChangeTicks, DateTimeOffset.UtcNow.UtcTicks, 0);
+        Signal();
     }
 
-    /// <summary>Names, sizes and write times of every file read, to notice changes by polling.</summary>
-    private string Fingerprint()
+    private void OnError(object sender, ErrorEventArgs e)
     {
-        var text = new System.Text.StringBuilder();
+        Log.WatchError(_logger, e.GetException().Message);
+        Signal(); // events may have been lost: look again
+    }
+
+    private void Signal()
+    {
+        try
+        {
+            _changed.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // An event that raced with Dispose.
+        }
+    }
+
+    /// <summary>What the loader would read, with the size, write time and real path (links resolved) of each file.</summary>
+    /// <remarks>Walks the paths as the loader does: manifest extensions only, entries whose names start with '.'
+    /// skipped, links to directories followed once each.</remarks>
+    private Fingerprint Scan()
+    {
+        var stamps = new System.Text.StringBuilder();
+        var links = new System.Text.StringBuilder();
+        var realPaths = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var path in Settings.Paths)
         {
-            IEnumerable<string> files;
-            try
+            var files = new List<string>();
+            if (Directory.Exists(path))
             {
-                files = Directory.Exists(path)
-                    ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-                    : [path];
+                CollectFiles(path, files, stamps, realPaths);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            else
             {
-                text.Append(path).Append(":error;");
-                continue;
+                files.Add(path);
             }
 
             foreach (var file in files)
             {
                 var info = new FileInfo(file);
-                text.Append(file).Append(':').Append(info.Exists ? info.Length : -1).Append(':').Append(info.Exists ? info.LastWriteTimeUtc.Ticks : 0).Append(';');
+                var real = RealPath(file, realPaths, 0);
+                stamps.Append(file).Append('>').Append(real).Append(':');
+                try
+                {
+                    stamps.Append(info.Exists ? info.Length : -1).Append(':').Append(info.Exists ? info.LastWriteTimeUtc.Ticks : 0);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    stamps.Append("error");
+                }
+
+                stamps.Append(';');
+                if (!string.Equals(real, Path.GetFullPath(file), StringComparison.Ordinal))
+                {
+                    links.Append(file).Append('>').Append(real).Append(';');
+                }
             }
         }
 
-        return text.ToString();
+        return new Fingerprint(stamps.ToString(), links.ToString());
+    }
+
+    private static void CollectFiles(string root, List<string> files, System.Text.StringBuilder stamps, Dictionary<string, string> realPaths)
+    {
+        var pending = new Stack<string>();
+        var visited = new HashSet<string>(StringComparer.Ordinal) { RealPath(root, realPaths, 0) };
+        pending.Push(root);
+        var found = new List<string>();
+        while (pending.Count > 0)
+        {
+            var dir = pending.Pop();
+            List<string> entries;
+            try
+            {
+                entries = [.. Directory.EnumerateFileSystemEntries(dir)];
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                stamps.Append(dir).Append(":unreadable;");
+                continue;
+            }
+
+            foreach (var entry in entries)
+            {
+                var name = Path.GetFileName(entry);
+                if (name.StartsWith('.'))
+                {
+                    continue; // as the loader: ConfigMap volumes' ..data and ..2026_… folders hold the same files again
+                }
+
+                if (Directory.Exists(entry))
+                {
+                    if (visited.Add(RealPath(entry, realPaths, 0)))
+                    {
+                        pending.Push(entry);
+                    }
+                }
+                else if (s_extensions.Any(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+                {
+                    found.Add(entry);
+                }
+            }
+        }
+
+        found.Sort(StringComparer.Ordinal);
+        files.AddRange(found);
+    }
+
+    /// <summary>The full path with every symbolic link resolved, in the directories as well as at the end (what
+    /// <c>realpath</c> gives): a file reached through <c>..data</c> gets the path in the folder <c>..data</c> leads to.</summary>
+    private static string RealPath(string path, Dictionary<string, string> known, int depth)
+    {
+        var full = Path.GetFullPath(path);
+        if (known.TryGetValue(full, out var real))
+        {
+            return real;
+        }
+
+        var parent = Path.GetDirectoryName(full);
+        if (parent is null)
+        {
+            return full; // the root
+        }
+
+        var candidate = Path.Join(RealPath(parent, known, depth), Path.GetFileName(full));
+        string? target = null;
+        if (depth < 40)
+        {
+            try
+            {
+                target = (Directory.Exists(candidate) ? new DirectoryInfo(candidate) : (FileSystemInfo)new FileInfo(candidate)).LinkTarget;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        real = target is null
+            ? candidate
+            : RealPath(Path.IsPathRooted(target) ? target : Path.Join(Path.GetDirectoryName(candidate), target), known, depth + 1);
+        known[full] = real;
+        return real;
     }
 
     /// <summary>Stops watching.</summary>
     public void Dispose()
     {
-        foreach (var watcher in _watchers)
+        lock (_watchers)
         {
-            watcher.Dispose();
+            StopWatching();
         }
 
         _changed.Dispose();
     }
+
+    /// <summary>The state of the files: <see cref="Stamps"/> for every change, <see cref="Links"/> for where links lead.</summary>
+    private sealed record Fingerprint(string Stamps, string Links);
 
     private static partial class Log
     {
