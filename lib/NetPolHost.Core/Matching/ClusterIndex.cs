@@ -301,7 +301,9 @@ internal sealed class ClusterIndex
                 nsLabels[ns] = labels;
             }
 
-            var addresses = pod?.IPs ?? host!.IPs;
+            // A pod and a host endpoint are told apart by kind, never by "??": a pending pod has no node name, and
+            // falling through to the (absent) host endpoint would fail.
+            var addresses = pod is not null ? pod.IPs : host!.IPs;
             var v4 = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
             var v6 = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6);
             var info = new EndpointInfo
@@ -310,11 +312,11 @@ internal sealed class ClusterIndex
                 Kind = kind == 0 ? EndpointKind.Pod : EndpointKind.HostEndpoint,
                 Namespace = ns,
                 Name = name,
-                Labels = pod?.Labels ?? host!.Labels,
+                Labels = pod is not null ? pod.Labels : host!.Labels,
                 NamespaceLabels = labels,
-                NodeName = pod?.NodeName ?? host!.NodeName,
-                HostNetwork = pod?.HostNetwork ?? false,
-                Ports = pod?.Ports ?? host!.Ports,
+                NodeName = pod is not null ? pod.NodeName : host!.NodeName,
+                HostNetwork = pod is not null && pod.HostNetwork,
+                Ports = pod is not null ? pod.Ports : host!.Ports,
                 Addresses = addresses,
                 HasV4 = v4 is not null,
                 V4 = v4 is null ? default : IpMath.ToUInt128(v4, out _),

@@ -28,7 +28,7 @@ public sealed record FlowEndpoint
         Kind = kind;
         Namespace = ns;
         Name = name;
-        Address = address;
+        Address = address is null ? null : IpMath.Unmap(address);
     }
 
     /// <summary>The kind of reference.</summary>
@@ -40,7 +40,8 @@ public sealed record FlowEndpoint
     /// <summary>The name of a pod, host endpoint or node.</summary>
     public string? Name { get; }
 
-    /// <summary>The address to use (required for <see cref="FlowEndpointKind.Address"/>; optional otherwise).</summary>
+    /// <summary>The address to use (required for <see cref="FlowEndpointKind.Address"/>; optional otherwise); an
+    /// IPv4-mapped IPv6 address is kept as the IPv4 address it stands for.</summary>
     public IPAddress? Address { get; }
 
     /// <summary>A pod, or a host endpoint of that name when no pod has it.</summary>

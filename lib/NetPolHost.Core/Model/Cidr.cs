@@ -8,9 +8,10 @@ namespace NetPolHost.Model;
 
 /// <summary>An IPv4 or IPv6 network in CIDR notation, as used by <c>ipBlock.cidr</c> and <c>ipBlock.except</c>.</summary>
 /// <remarks>
-/// Parsing follows the API server (Go's <c>net.ParseCIDR</c>): host bits may be set and are masked off
-/// (<c>10.0.0.1/8</c> is the network <c>10.0.0.0/8</c>); IPv4 octets with leading zeros, zone indexes and
-/// short IPv4 forms such as <c>10.1</c> are rejected.
+/// Parsing follows the API server (Go's <c>net.ParseCIDR</c>, with the strict IP validation of Kubernetes 1.33+): host
+/// bits may be set and are masked off (<c>10.0.0.1/8</c> is the network <c>10.0.0.0/8</c>); IPv4 octets with leading
+/// zeros, zone indexes, short IPv4 forms such as <c>10.1</c> and IPv4-mapped IPv6 addresses (<c>::ffff:10.0.0.0/104</c>,
+/// which would never match the IPv4 traffic it seems to name) are rejected.
 /// </remarks>
 public readonly record struct Cidr
 {
@@ -105,7 +106,7 @@ public readonly record struct Cidr
             return false;
         }
 
-        if (!IpMath.TryParseAddress(text.AsSpan(0, slash), out var value, out var isV6))
+        if (!IpMath.TryParseAddress(text.AsSpan(0, slash), out var value, out var isV6) || IpMath.IsV4Mapped(value, isV6))
         {
             return false;
         }
@@ -252,7 +253,8 @@ internal static class IpMath
         return true;
     }
 
-    /// <summary>Parses an address strictly, returning an <see cref="IPAddress"/>.</summary>
+    /// <summary>Parses an address strictly, returning an <see cref="IPAddress"/>; an IPv4-mapped IPv6 address
+    /// (<c>::ffff:10.0.0.1</c>) is returned as the IPv4 address it stands for, as the kernel sees that traffic.</summary>
     public static bool TryParseAddress(string? text, [NotNullWhen(true)] out IPAddress? address)
     {
         address = null;
@@ -261,7 +263,28 @@ internal static class IpMath
             return false;
         }
 
-        address = ToAddress(value, isV6);
+        address = IsV4Mapped(value, isV6) ? ToAddress(value & uint.MaxValue, false) : ToAddress(value, isV6);
         return true;
+    }
+
+    /// <summary>Whether a parsed address is IPv4-mapped IPv6 (<c>::ffff:a.b.c.d</c>).</summary>
+    public static bool IsV4Mapped(UInt128 value, bool isV6) => isV6 && value >> 32 == 0xFFFF;
+
+    /// <summary>The address, or the IPv4 address an IPv4-mapped IPv6 address stands for.</summary>
+    public static IPAddress Unmap(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    /// <summary>The addresses with IPv4-mapped IPv6 ones replaced by the IPv4 address they stand for (the same list
+    /// when there are none).</summary>
+    public static ValueList<IPAddress> Unmap(ValueList<IPAddress> addresses)
+    {
+        foreach (var address in addresses)
+        {
+            if (address.IsIPv4MappedToIPv6)
+            {
+                return addresses.Select(Unmap).ToValueList();
+            }
+        }
+
+        return addresses;
     }
 }

@@ -57,8 +57,9 @@ public sealed record Pod
     /// <summary><c>spec.hostNetwork</c>: such a pod uses its node's addresses and is not selected as a workload.</summary>
     public bool HostNetwork { get; init; }
 
-    /// <summary><c>status.podIPs</c> (or <c>status.podIP</c>): at most one address per family on a real cluster.</summary>
-    public ValueList<IPAddress> IPs { get; init; }
+    /// <summary><c>status.podIPs</c> (or <c>status.podIP</c>): at most one address per family on a real cluster.
+    /// IPv4-mapped IPv6 addresses (<c>::ffff:10.0.0.1</c>) are kept as the IPv4 address they stand for.</summary>
+    public ValueList<IPAddress> IPs { get; init => field = IpMath.Unmap(value); }
 
     /// <summary>The container ports of <c>spec.containers[*].ports</c>.</summary>
     public ValueList<ContainerPort> Ports { get; init; }
@@ -77,8 +78,9 @@ public sealed record Node
     /// <summary><c>metadata.labels</c>.</summary>
     public LabelMap Labels { get; init; } = LabelMap.Empty;
 
-    /// <summary>The node's IP addresses (<c>status.addresses</c> of type InternalIP and ExternalIP).</summary>
-    public ValueList<IPAddress> Addresses { get; init; }
+    /// <summary>The node's IP addresses (<c>status.addresses</c> of type InternalIP and ExternalIP). IPv4-mapped IPv6
+    /// addresses are kept as the IPv4 address they stand for.</summary>
+    public ValueList<IPAddress> Addresses { get; init => field = IpMath.Unmap(value); }
 
     /// <inheritdoc/>
     public override string ToString() => "Node " + Name;
@@ -114,8 +116,9 @@ public sealed record HostEndpoint
     /// <summary><c>spec.interfaceName</c>: an interface to restrict enforcement to, or <see langword="null"/> for all.</summary>
     public string? InterfaceName { get; init; }
 
-    /// <summary><c>spec.ips</c>: the endpoint's addresses.</summary>
-    public ValueList<IPAddress> IPs { get; init; }
+    /// <summary><c>spec.ips</c>: the endpoint's addresses. IPv4-mapped IPv6 addresses are kept as the IPv4 address
+    /// they stand for.</summary>
+    public ValueList<IPAddress> IPs { get; init => field = IpMath.Unmap(value); }
 
     /// <summary><c>spec.ports</c>: named ports the endpoint serves.</summary>
     public ValueList<ContainerPort> Ports { get; init; }

@@ -51,10 +51,27 @@ internal static class JsonTreeReader
                         Add(done.Node);
                         break;
                     case JsonTokenType.PropertyName:
-                        stack.Peek().PendingKey = new ScalarNode(reader.GetString()!, ScalarKind.String, line, column);
-                        break;
                     case JsonTokenType.String:
-                        Add(new ScalarNode(reader.GetString()!, ScalarKind.String, line, column));
+                        if (reader.ValueIsEscaped && FindLoneSurrogateEscape(reader.ValueSpan) is var lone and >= 0)
+                        {
+                            // GetString would throw: the escape is valid JSON syntax, but the text it makes is not
+                            // valid UTF-16. The column is that of the escape (the value starts after the quote).
+                            var at = column + 1 + CountCharacters(reader.ValueSpan[..lone]);
+                            var escape = Encoding.ASCII.GetString(reader.ValueSpan.Slice(lone, 6));
+                            error(line, at, $"invalid JSON: expected a string of Unicode characters, found the escape {escape}, half of a UTF-16 surrogate pair without its other half");
+                            return documents;
+                        }
+
+                        var text = reader.GetString()!;
+                        if (reader.TokenType == JsonTokenType.PropertyName)
+                        {
+                            stack.Peek().PendingKey = new ScalarNode(text, ScalarKind.String, line, column);
+                        }
+                        else
+                        {
+                            Add(new ScalarNode(text, ScalarKind.String, line, column));
+                        }
+
                         break;
                     case JsonTokenType.Number:
                         var raw = Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan);
@@ -111,6 +128,86 @@ internal static class JsonTreeReader
                 mapping.Entries.Add(new(key, node));
             }
         }
+    }
+
+    /// <summary>The offset in a raw (still escaped) JSON string of the first <c>\uXXXX</c> escape of a UTF-16
+    /// surrogate that is not part of a high-low pair of escapes, or -1.</summary>
+    internal static int FindLoneSurrogateEscape(ReadOnlySpan<byte> raw)
+    {
+        for (var i = 0; i < raw.Length; i++)
+        {
+            if (raw[i] != (byte)'\\')
+            {
+                continue;
+            }
+
+            if (!TryEscapedUnit(raw, i, out var unit))
+            {
+                // Another escape (\n, \\, \" ...): skip the escaped character.
+                i++;
+                continue;
+            }
+
+            if (char.IsHighSurrogate((char)unit) && TryEscapedUnit(raw, i + 6, out var low) && char.IsLowSurrogate((char)low))
+            {
+                i += 11;
+                continue;
+            }
+
+            if (char.IsSurrogate((char)unit))
+            {
+                return i;
+            }
+
+            i += 5;
+        }
+
+        return -1;
+
+        static bool TryEscapedUnit(ReadOnlySpan<byte> raw, int at, out int unit)
+        {
+            unit = 0;
+            if (at + 6 > raw.Length || raw[at] != (byte)'\\' || raw[at + 1] != (byte)'u')
+            {
+                return false;
+            }
+
+            for (var k = at + 2; k < at + 6; k++)
+            {
+                var digit = HexDigit(raw[k]);
+                if (digit < 0)
+                {
+                    return false;
+                }
+
+                unit = (unit << 4) | digit;
+            }
+
+            return true;
+        }
+
+        static int HexDigit(byte b) => b switch
+        {
+            >= (byte)'0' and <= (byte)'9' => b - '0',
+            >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+            >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+            _ => -1,
+        };
+    }
+
+    /// <summary>The number of characters (not bytes) of UTF-8 text.</summary>
+    private static int CountCharacters(ReadOnlySpan<byte> utf8)
+    {
+        var count = 0;
+        foreach (var b in utf8)
+        {
+            if ((b & 0xC0) != 0x80)
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>Rewords the reader's message as "expected …, found …" where the reason is known.</summary>

@@ -302,21 +302,27 @@ public sealed class ManifestLoader
 
     private static void ReadDocuments(Session session, string file, string text, byte[]? utf8)
     {
-        var firstChar = text.AsSpan().TrimStart();
-        var looksJson = firstChar.Length > 0 && (firstChar[0] == '{' || firstChar[0] == '[');
         void OnError(int line, int column, string message) => session.Error(file, line, column, string.Empty, message);
-        if (looksJson && (file.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || LooksLikeWholeJson(text)))
+
+        // Last resort: whatever a file does to the readers, it becomes an error of that file, and the other files
+        // are still read.
+        Guard(0, 0, "file", OnError, () =>
         {
-            foreach (var document in JsonTreeReader.Read(utf8 ?? Encoding.UTF8.GetBytes(text), OnError))
+            var firstChar = text.AsSpan().TrimStart();
+            var looksJson = firstChar.Length > 0 && (firstChar[0] == '{' || firstChar[0] == '[');
+            if (looksJson && (file.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || LooksLikeWholeJson(text)))
             {
-                ReadDocument(session, file, document);
+                foreach (var document in JsonTreeReader.Read(utf8 ?? Encoding.UTF8.GetBytes(text), OnError))
+                {
+                    ReadDocument(session, file, document);
+                }
             }
-        }
-        else
-        {
-            // Each document is bound as soon as it is read: a large file never holds all its trees at once.
-            YamlTreeReader.Read(text, document => ReadDocument(session, file, document), OnError);
-        }
+            else
+            {
+                // Each document is bound as soon as it is read: a large file never holds all its trees at once.
+                YamlTreeReader.Read(text, document => ReadDocument(session, file, document), OnError);
+            }
+        });
     }
 
     private static void ReadDocument(Session session, string file, YamlTreeReader.Document document)
@@ -332,7 +338,33 @@ public sealed class ManifestLoader
             return;
         }
 
-        ReadObject(session, file, root, null, null, string.Empty);
+        // Last resort: a document the loader fails on becomes an error at its start; the documents after it are read.
+        Guard(root.Line, root.Column, "document", (line, column, message) => session.Error(file, line, column, string.Empty, message), () =>
+            ReadObject(session, file, root, null, null, string.Empty));
+    }
+
+    /// <summary>Runs <paramref name="read"/>, turning an exception it throws into an error at the given place: one
+    /// input the loader fails on must never stop the loading of the others. Cancellation (and running out of memory)
+    /// is not an input problem and goes on to the caller.</summary>
+    /// <param name="line">The line of what is read (0 for a whole file).</param>
+    /// <param name="column">The column of what is read (0 for a whole file).</param>
+    /// <param name="what">What is read, for the message: "file", "document" or "object".</param>
+    /// <param name="error">Reports the error.</param>
+    /// <param name="read">Reads it.</param>
+    /// <returns><see langword="true"/> when <paramref name="read"/> completed.</returns>
+    internal static bool Guard(int line, int column, string what, Action<int, int, string> error, Action read)
+    {
+        try
+        {
+            read();
+            return true;
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+        {
+            var message = string.Join(' ', ex.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            error(line, column, $"expected a {what} NetPolHost can read, found one it fails on ({ex.GetType().Name}: {message}); the rest of the {what} is skipped");
+            return false;
+        }
     }
 
     private static bool LooksLikeWholeJson(string text)
@@ -403,19 +435,26 @@ public sealed class ManifestLoader
             return;
         }
 
+        // Last resort, per object: an object the binder fails on is an error, and the items of a List after it are read.
         var binder = new ObjectBinder();
-        var bound = binder.Bind(root, kind, apiVersion ?? string.Empty);
+        BoundObject? bound = null;
+        if (!Guard(root.Line, root.Column, "object", (line, column, message) => session.Error(file, line, column, listPath.TrimEnd('.'), message), () =>
+            bound = binder.Bind(root, kind, apiVersion ?? string.Empty)))
+        {
+            return;
+        }
+
         foreach (var (path, line, column, message) in binder.Errors)
         {
-            session.Add(new ManifestDiagnostic(DiagnosticSeverity.Error, file, line, column, path, message) { Object = bound.Identity });
+            session.Add(new ManifestDiagnostic(DiagnosticSeverity.Error, file, line, column, path, message) { Object = bound!.Identity });
         }
 
         foreach (var (line, column, path, message) in binder.Notes)
         {
-            session.Add(new ManifestDiagnostic(DiagnosticSeverity.Note, file, line, column, path, message) { Object = bound.Identity });
+            session.Add(new ManifestDiagnostic(DiagnosticSeverity.Note, file, line, column, path, message) { Object = bound!.Identity });
         }
 
-        if (bound.Value is not null)
+        if (bound!.Value is not null)
         {
             session.AddObject(bound, file);
         }

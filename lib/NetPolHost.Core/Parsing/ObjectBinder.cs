@@ -73,7 +73,8 @@ internal sealed class ObjectBinder
     // validation paths match the manifest), and validation errors at or inside them are not reported.
     private readonly HashSet<string> _unbound = new(StringComparer.Ordinal);
 
-    private int? _bindErrorCount;
+    // The paths of the binder's own errors, indexed when validation starts (validation errors never hide each other).
+    private PathSet? _bindErrorPaths;
     private bool _strict;
 
     public IReadOnlyList<(string Path, int Line, int Column, string Message)> Errors => _errors;
@@ -120,26 +121,35 @@ internal sealed class ObjectBinder
     /// <summary>Whether the binder already reported an error that a validation error at <paramref name="path"/> would
     /// only repeat: at the path, inside it, on an enclosing field (what is inside could not be read), or, for
     /// <c>endPort</c>, on the <c>port</c> beside it (an unreadable port reads as "no port").</summary>
-    /// <remarks>Only errors of the binder count: validation errors never hide each other.</remarks>
+    /// <remarks>Only errors of the binder count: validation errors never hide each other. The errors are indexed by
+    /// path, so an object with many errors of both kinds costs time linear in their number, not quadratic.</remarks>
     public bool HasErrorNear(string path)
     {
-        var port = path.EndsWith(".endPort", StringComparison.Ordinal) ? path[..^"endPort".Length] + "port" : null;
-        var count = _bindErrorCount ?? _errors.Count;
-        for (var i = 0; i < count; i++)
+        var errors = _bindErrorPaths ?? IndexBindErrors();
+        if (errors.Find(path).Any)
         {
-            var errorPath = _errors[i].Path;
-            if (errorPath == path || IsInside(errorPath, path) || IsInside(path, errorPath)
-                || (port is not null && (errorPath == port || IsInside(errorPath, port))))
-            {
-                return true;
-            }
+            return true;
         }
 
-        return false;
+        if (!path.EndsWith(".endPort", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var port = errors.Find(path[..^"endPort".Length] + "port");
+        return port.Same || port.Inside;
     }
 
-    private static bool IsInside(string path, string container) =>
-        container.Length > 0 && path.Length > container.Length && path.StartsWith(container, StringComparison.Ordinal) && path[container.Length] is '.' or '[';
+    private PathSet IndexBindErrors()
+    {
+        var paths = new PathSet();
+        foreach (var error in _errors)
+        {
+            paths.Add(error.Path);
+        }
+
+        return paths;
+    }
 
     private bool IsUnbound(string path)
     {
@@ -681,6 +691,11 @@ internal sealed class ObjectBinder
     /// <summary>Why a text is not a CIDR, when a common mistake explains it.</summary>
     private static string CidrHint(string text)
     {
+        if (MappedCidrHint(text) is { } mapped)
+        {
+            return mapped;
+        }
+
         if (IpMath.TryParseAddress(text, out var address))
         {
             return $" (for the single address, write {address}/{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32)})";
@@ -706,6 +721,30 @@ internal sealed class ObjectBinder
         }
 
         return string.Empty;
+    }
+
+    /// <summary>The hint for a block written as an IPv4-mapped IPv6 address (<c>::ffff:10.0.0.0/104</c>), which the
+    /// API server rejects (it would never match the IPv4 traffic it seems to name), or null.</summary>
+    private static string? MappedCidrHint(string text)
+    {
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var addressText = slash < 0 ? text.AsSpan() : text.AsSpan(0, slash);
+        if (!IpMath.TryParseAddress(addressText, out var value, out var isV6) || !IpMath.IsV4Mapped(value, isV6))
+        {
+            return null;
+        }
+
+        const string Why = " (an IPv4-mapped IPv6 address is not allowed, as the API server rejects it: ";
+        var prefix = 128;
+        if (slash >= 0 && !int.TryParse(text.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out prefix))
+        {
+            prefix = -1;
+        }
+
+        // Only a block of at least 96 bits lies inside ::ffff:0:0/96 and has an IPv4 equivalent.
+        return prefix is >= 96 and <= 128
+            ? Why + $"write the IPv4 block {new Cidr(IpMath.ToAddress(value & uint.MaxValue, false), prefix - 96)})"
+            : Why + "write IPv4 blocks in IPv4 notation)";
     }
 
     private LabelSelector? Selector(TreeNode? node, string path)
@@ -1171,7 +1210,7 @@ internal sealed class ObjectBinder
 
     private void AddValidationError(ValidationError error)
     {
-        _bindErrorCount ??= _errors.Count;
+        _bindErrorPaths ??= IndexBindErrors();
         if (IsUnbound(error.Path) || HasErrorNear(error.Path))
         {
             return;

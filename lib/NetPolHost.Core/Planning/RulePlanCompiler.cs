@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using NetPolHost.Matching;
 using NetPolHost.Model;
@@ -44,22 +43,33 @@ public static class RulePlanCompiler
         ArgumentNullException.ThrowIfNull(matcher);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(options.NodeName);
-        return new Compilation(matcher.Index, options).Run();
+        return new Compilation(matcher.Index, options, ShortKeys.Sha256Hex).Run();
     }
+
+    /// <summary>Compiles with another digest than SHA-256 for ids and hosts keys (tests use one that collides).</summary>
+    internal static RulePlan Compile(PolicyMatcher matcher, RulePlanOptions options, Func<string, string> digest) =>
+        new Compilation(matcher.Index, options, digest).Run();
 
     /// <summary>A stable, safe identifier for a policy: 10 hex digits of SHA-256 over <c>namespace/name</c>.</summary>
+    /// <remarks>Plan rule ids start with it. In the rare case that two policies of a snapshot have the same
+    /// identifier, the compiler gives the one that sorts later (by namespace and name) a longer one, so their rule ids
+    /// never clash.</remarks>
     /// <param name="policy">The policy.</param>
     /// <returns>The identifier.</returns>
-    public static string PolicyId(PolicyRef policy)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(policy.Namespace + "/" + policy.Name), hash);
-        return Convert.ToHexStringLower(hash[..5]);
-    }
+    public static string PolicyId(PolicyRef policy) => ShortKeys.Sha256Hex(policy.Namespace + "/" + policy.Name)[..PolicyIdDigits];
 
-    private sealed class Compilation(ClusterIndex index, RulePlanOptions options)
+    private const int PolicyIdDigits = 10;
+
+    private const int HostsKeyDigits = 12;
+
+    private sealed class Compilation(ClusterIndex index, RulePlanOptions options, Func<string, string> digest)
     {
         private readonly SelectorIndex _selectors = new(index.Endpoints);
+
+        // Ids are short hashes: collisions are resolved here, for every policy of the snapshot in its (sorted) order,
+        // and for every peer definition as it is met, so different definitions never share an id or a hosts key.
+        private readonly string[] _policyIds = PolicyIds(index, digest);
+        private readonly ShortKeys _hostsKeys = new(HostsKeyDigits, digest);
         private readonly Dictionary<string, AddressSet> _peers = new(StringComparer.Ordinal);
         private readonly Dictionary<(int Policy, Direction Direction, int Rule), string> _peerKeys = new();
         private readonly Dictionary<string, List<(PortSet Ports, AddressSet Peers, string PeersKey, string Signature)>> _namedEgress = new(StringComparer.Ordinal);
@@ -158,7 +168,7 @@ public static class RulePlanCompiler
 
         private IEnumerable<PlanRule> CompileRule(CompiledPolicy policy, Direction direction, CompiledRule rule, EndpointInfo endpoint)
         {
-            var baseId = PolicyId(policy.Ref) + "-" + (direction == Direction.Ingress ? "i" : "e") + rule.Index.ToString(CultureInfo.InvariantCulture);
+            var baseId = _policyIds[policy.Index] + "-" + (direction == Direction.Ingress ? "i" : "e") + rule.Index.ToString(CultureInfo.InvariantCulture);
             var source = new RuleRef(policy.Ref, rule.Index);
             var peersKey = HostsKey(policy, direction, rule);
             var peers = Peers(policy, rule, peersKey);
@@ -416,12 +426,20 @@ public static class RulePlanCompiler
             return (bits, blocks);
         }
 
-        private static string Hash(string text)
+        private static string[] PolicyIds(ClusterIndex index, Func<string, string> digest)
         {
-            Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
-            return Convert.ToHexStringLower(hash[..6]);
+            var keys = new ShortKeys(PolicyIdDigits, digest);
+            var ids = new string[index.Policies.Length];
+            foreach (var policy in index.Policies)
+            {
+                ids[policy.Index] = keys.Get(policy.Ref.Namespace + "/" + policy.Ref.Name);
+            }
+
+            return ids;
         }
+
+        /// <summary>The hosts key of a peer definition (or of a named-port resolution of one): unique to it.</summary>
+        private string Hash(string definition) => _hostsKeys.Get(definition);
 
         private static string PortSignature(PortSet ports) =>
             string.Join("-", ports.Ranges.Select(r => r.Protocol.ToKubernetesName().ToLowerInvariant() + r.First.ToString(CultureInfo.InvariantCulture) + (r.First == r.Last ? string.Empty : "x" + r.Last.ToString(CultureInfo.InvariantCulture))));

@@ -11,13 +11,14 @@ internal static partial class Rules
     public const string SubdomainPattern = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
     public const string DnsLabelPattern = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 
-    [GeneratedRegex("^" + LabelNamePattern + "$", RegexOptions.CultureInvariant)]
+    // Anchored with \z, not $: $ also matches before a final "\n", which would let "web\n" pass.
+    [GeneratedRegex("^" + LabelNamePattern + "\\z", RegexOptions.CultureInvariant)]
     private static partial Regex LabelName();
 
-    [GeneratedRegex("^" + SubdomainPattern + "$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^" + SubdomainPattern + "\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Subdomain();
 
-    [GeneratedRegex("^" + DnsLabelPattern + "$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^" + DnsLabelPattern + "\\z", RegexOptions.CultureInvariant)]
     private static partial Regex DnsLabel();
 
     public static string Quote(string value) => Parsing.ScalarNode.Quote(value);

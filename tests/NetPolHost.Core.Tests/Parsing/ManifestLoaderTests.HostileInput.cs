@@ -136,6 +136,87 @@ public sealed partial class ManifestLoaderTests
     }
 
     [Fact]
+    public void LoadText_JsonLoneSurrogateEscape_IsAnErrorAtItsPlace()
+    {
+        // The escape is valid JSON syntax, but the string it makes is not valid UTF-16.
+        var result = ManifestLoader.LoadText("{\"apiVersion\": \"v1\", \"kind\": \"Namespace\",\n \"metadata\": {\"name\": \"a\", \"labels\": {\"x\": \"é\\ud800\"}}}\n", "bad.json");
+
+        LoadAssert.Errors(result, "bad.json:2:46: invalid JSON: expected a string of Unicode characters, found the escape \\ud800, half of a UTF-16 surrogate pair without its other half");
+        Assert.Empty(result.Snapshot.Namespaces);
+    }
+
+    [Theory]
+    [InlineData("{\"\\udc00\": 1}", "bad.json:1:3: invalid JSON: expected a string of Unicode characters, found the escape \\udc00, half of a UTF-16 surrogate pair without its other half")]
+    [InlineData("{\"a\": \"\\ud800\\u0041\"}", "bad.json:1:8: invalid JSON: expected a string of Unicode characters, found the escape \\ud800, half of a UTF-16 surrogate pair without its other half")]
+    [InlineData("{\"a\": \"\\\\ud800\\ud800\"}", "bad.json:1:15: invalid JSON: expected a string of Unicode characters, found the escape \\ud800, half of a UTF-16 surrogate pair without its other half")]
+    public void LoadText_JsonLoneSurrogateEscapes_AreErrors(string text, string expected) =>
+        LoadAssert.Errors(ManifestLoader.LoadText(text, "bad.json"), expected);
+
+    [Fact]
+    public void LoadText_JsonSurrogatePairEscape_IsRead()
+    {
+        var result = ManifestLoader.LoadText("{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"a\", \"annotations\": {\"x\": \"\\ud83d\\udca5\"}}}", "ok.json");
+
+        LoadAssert.Valid(result);
+    }
+
+    [Fact]
+    public void LoadPaths_JsonFileWithLoneSurrogate_DoesNotStopTheOtherFiles()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("a.json", "{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"\\ud800\"}}");
+        dir.Write("b.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n");
+
+        var result = new ManifestLoader().LoadPaths([dir.Path]);
+
+        Assert.Equal([dir.Combine("a.json") + ":1:65: invalid JSON: expected a string of Unicode characters, found the escape \\ud800, half of a UTF-16 surrogate pair without its other half"], result.Errors.Select(e => e.ToString()));
+        Assert.Equal("b", Assert.Single(result.Snapshot.Namespaces).Name);
+    }
+
+    [Fact]
+    public void LoadText_YamlLoneSurrogateEscape_IsAnError()
+    {
+        var result = Manifests.Load("apiVersion: v1\nkind: Namespace\nmetadata: {name: \"a\\ud800\"}\n");
+
+        Assert.Single(result.Errors);
+        Assert.Equal(3, result.Errors[0].Line);
+        Assert.Empty(result.Snapshot.Namespaces);
+    }
+
+    [Fact]
+    public void LoadText_NamesAndLabelsWithATrailingNewline_AreRejected()
+    {
+        var result = Manifests.Load("""
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: |
+                web
+              labels: {"app\n": web, tier: "web\n"}
+            """);
+
+        LoadAssert.Errors(
+            result,
+            "test.yaml:4:9: metadata.name: expected a lower-case DNS label (letters a-z, digits and '-', starting and ending with a letter or digit; regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?'), found \"web\\n\"",
+            "test.yaml:6:12: metadata.labels.app\n: expected a label key ([prefix/]name), found \"app\\n\": the name part \"app\\n\" must consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (regex '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+            "test.yaml:6:32: metadata.labels.tier: expected a label value (empty, or letters, digits, '-', '_' or '.', starting and ending with a letter or digit; regex '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?'), found \"web\\n\"");
+    }
+
+    [Fact]
+    public void Guard_UnexpectedFailure_IsAnErrorAtThePlace_AndCancellationIsNot()
+    {
+        var diagnostics = new List<string>();
+        void Report(int line, int column, string message) => diagnostics.Add($"{line}:{column}: {message}");
+
+        Assert.False(ManifestLoader.Guard(3, 5, "document", Report, () => throw new InvalidOperationException("boom\nagain")));
+        Assert.True(ManifestLoader.Guard(1, 1, "file", Report, () => { }));
+        Assert.Equal(["3:5: expected a document NetPolHost can read, found one it fails on (InvalidOperationException: boom again); the rest of the document is skipped"], diagnostics);
+        Assert.Throws<OperationCanceledException>(() => ManifestLoader.Guard(1, 1, "file", Report, () => throw new OperationCanceledException()));
+        Assert.Throws<TaskCanceledException>(() => ManifestLoader.Guard(1, 1, "file", Report, () => throw new TaskCanceledException()));
+        Assert.Single(diagnostics);
+    }
+
+    [Fact]
     public void LoadText_CharactersOutsideTheBasicPlane_AreAllowed()
     {
         var result = Manifests.Load("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  annotations: {note: \"\U0001F4A5 \u00e9\u4e2d\u00a0\"}\n");
@@ -479,5 +560,31 @@ public sealed partial class ManifestLoaderTests
         Assert.Equal(1000, result.Errors.Count);
         Assert.Equal("test.yaml:4:18: metadata.name: expected a lower-case DNS label (letters a-z, digits and '-', starting and ending with a letter or digit; regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?'), found \"Bad_0\"", result.Errors[0].ToString());
         Assert.Equal(4000, result.Errors[^1].Line);
+    }
+
+    [Fact]
+    public void LoadText_PolicyWithTwentyThousandBrokenRules_ReportsEveryError()
+    {
+        // Each rule has an error of the binder (the unknown field) and one of validation (port 0): deciding whether
+        // the second only repeats the first must not compare it with every other error.
+        var rules = string.Concat(Enumerable.Range(0, 20_000).Select(_ => "  - {bogus: 1, ports: [{port: 0}]}\n"));
+
+        var result = Manifests.LoadPolicy("spec:\n  podSelector: {}\n  ingress:\n" + rules);
+
+        Assert.Equal(40_000, result.Errors.Count);
+        Assert.Equal(20_000, result.Errors.Count(e => e.Path.EndsWith(".bogus", StringComparison.Ordinal)));
+        Assert.Equal("policy.yaml:20006:31: spec.ingress[19999].ports[0].port: expected a port number between 1 and 65535, found 0", result.Errors[^1].ToString());
+    }
+
+    [Fact]
+    public void LoadText_TwentyThousandInvalidObjects_AreAllReported()
+    {
+        var items = string.Concat(Enumerable.Range(0, 20_000).Select(i => $"- {{apiVersion: v1, kind: Namespace, metadata: {{name: Bad_{i}, labels: {{'a b': c}}}}}}\n"));
+
+        var result = Manifests.Load("apiVersion: v1\nkind: List\nitems:\n" + items);
+
+        Assert.Equal(40_000, result.Errors.Count);
+        Assert.Empty(result.Snapshot.Namespaces);
+        Assert.Equal(20_003, result.Errors[^1].Line);
     }
 }

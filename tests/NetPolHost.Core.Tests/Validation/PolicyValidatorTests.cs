@@ -455,6 +455,11 @@ public sealed class PolicyValidatorTests
     [InlineData("10.0.0.0/ 8", "")]
     [InlineData("fe80::1%eth0/64", "")]
     [InlineData("any", "")]
+    [InlineData("::ffff:10.0.0.0/104", " (an IPv4-mapped IPv6 address is not allowed, as the API server rejects it: write the IPv4 block 10.0.0.0/8)")]
+    [InlineData("::FFFF:10.1.2.3/128", " (an IPv4-mapped IPv6 address is not allowed, as the API server rejects it: write the IPv4 block 10.1.2.3/32)")]
+    [InlineData("::ffff:a01:203/120", " (an IPv4-mapped IPv6 address is not allowed, as the API server rejects it: write the IPv4 block 10.1.2.0/24)")]
+    [InlineData("::ffff:0.0.0.0/64", " (an IPv4-mapped IPv6 address is not allowed, as the API server rejects it: write IPv4 blocks in IPv4 notation)")]
+    [InlineData("::ffff:10.1.2.3", " (an IPv4-mapped IPv6 address is not allowed, as the API server rejects it: write the IPv4 block 10.1.2.3/32)")]
     public void Cidr_NotParsable_IsRejected(string cidr, string hint)
     {
         var result = Manifests.LoadPolicy($"""
@@ -605,6 +610,22 @@ public sealed class PolicyValidatorTests
             result,
             $"policy.yaml:8:44: spec.ingress[0].from[0].ipBlock.except[0]: {CidrExample}, found \"10.1.0.0\" (for the single address, write 10.1.0.0/32)",
             "policy.yaml:8:54: spec.ingress[0].from[0].ipBlock.except[1]: expected a block strictly inside cidr 10.0.0.0/8, found 192.168.0.0/16");
+    }
+
+    [Fact]
+    public void Except_Ipv4MappedIpv6_IsRejected()
+    {
+        var result = Manifests.LoadPolicy("""
+            spec:
+              podSelector: {}
+              ingress:
+              - from:
+                - ipBlock: {cidr: 10.0.0.0/8, except: ["::ffff:10.1.0.0/112"]}
+            """);
+
+        LoadAssert.Errors(
+            result,
+            $"policy.yaml:8:44: spec.ingress[0].from[0].ipBlock.except[0]: {CidrExample}, found \"::ffff:10.1.0.0/112\" (an IPv4-mapped IPv6 address is not allowed, as the API server rejects it: write the IPv4 block 10.1.0.0/16)");
     }
 
     // ---- Peers ----------------------------------------------------------------------------------------------

@@ -93,4 +93,16 @@ public sealed class RulesTests
     [InlineData("ÄÖ", "it may contain only lower-case letters a-z, digits and '-'; it must contain at least one letter")]
     public void PortName_Invalid_ListsEveryProblem(string name, string problems) =>
         Assert.Equal($"expected a port name (IANA_SVC_NAME), found \"{name}\": {problems}", Rules.PortName(name));
+
+    [Fact]
+    public void TrailingNewline_IsInvalid_InEveryKindOfName()
+    {
+        // "$" would accept a final "\n"; the API server's patterns do not.
+        Assert.Equal("expected a lower-case DNS label (letters a-z, digits and '-', starting and ending with a letter or digit; regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?'), found \"web\\n\"", Rules.DnsLabelName("web\n"));
+        Assert.Equal("expected a lower-case DNS subdomain name (letters a-z, digits, '-' and '.', starting and ending with a letter or digit; regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'), found \"web\\n\"", Rules.SubdomainName("web\n"));
+        Assert.Equal("expected a label value (empty, or letters, digits, '-', '_' or '.', starting and ending with a letter or digit; regex '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?'), found \"web\\n\"", Rules.LabelValue("web\n"));
+        Assert.Equal("expected a label key ([prefix/]name), found \"web\\n\": the name part \"web\\n\" must consist of letters, digits, '-', '_' or '.', starting and ending with a letter or digit (regex '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')", Rules.LabelKey("web\n"));
+        Assert.Equal("expected a label key ([prefix/]name), found \"x.io\\n/web\": the prefix \"x.io\\n\" is not a DNS subdomain (lower-case letters, digits, '-' and '.', regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')", Rules.LabelKey("x.io\n/web"));
+        Assert.Equal("expected a port name (IANA_SVC_NAME), found \"web\\n\": it may contain only lower-case letters a-z, digits and '-'", Rules.PortName("web\n"));
+    }
 }
