@@ -35,8 +35,8 @@ internal static class NftNames
     }
 
     /// <summary>The chain holding the rules of one direction for endpoints with the same rule list.</summary>
-    public static string Chain(char direction, IEnumerable<string> ruleIds) =>
-        "c_" + direction + "_" + Hash(string.Join(",", ruleIds), 10);
+    public static string Chain(char direction, IEnumerable<string> ruleIds, int hexDigits = 10) =>
+        "c_" + direction + "_" + Hash(string.Join(",", ruleIds), hexDigits);
 
     /// <summary>Hex digits of SHA-256.</summary>
     public static string Hash(string text, int hexDigits)

@@ -48,10 +48,21 @@ internal sealed class NftPlanRenderer
         var chains = new List<NftChain>();
         var ruleLines = new Dictionary<string, string[]>(StringComparer.Ordinal);
 
+        // Set names come from rule ids; ids a hand-built plan makes alike after escaping get a long hash instead.
+        var ruleNameOwners = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var rule in plan.Rules)
         {
-            ruleLines[rule.Id] = RenderRule(rule, sets);
+            var own = NftNames.Rule(rule.Id);
+            if (ruleNameOwners.TryGetValue(own, out var other) && other != rule.Id)
+            {
+                own = "r_" + NftNames.Hash(rule.Id, 40);
+            }
+
+            ruleNameOwners[own] = rule.Id;
+            ruleLines[rule.Id] = RenderRule(rule, own, sets);
         }
+
+        var chainOwners = new Dictionary<string, (char Letter, ValueList<string> Rules)>(StringComparer.Ordinal);
 
         var maps = new Dictionary<string, List<string>>(StringComparer.Ordinal)
         {
@@ -92,6 +103,15 @@ internal sealed class NftPlanRenderer
                     chainName = NftNames.Chain(letter, directionPlan.Rules);
                     _chainNames[(letter, directionPlan.Rules)] = chainName;
                 }
+
+                // Two different rule lists whose short hashes agree must not share a chain: the later one gets the full hash.
+                if (chainOwners.TryGetValue(chainName, out var owner) && (owner.Letter != letter || !owner.Rules.Equals(directionPlan.Rules)))
+                {
+                    chainName = NftNames.Chain(letter, directionPlan.Rules, 64);
+                    _chainNames[(letter, directionPlan.Rules)] = chainName;
+                }
+
+                chainOwners[chainName] = (letter, directionPlan.Rules);
 
                 if (chainNames.Add(chainName))
                 {
@@ -204,7 +224,7 @@ internal sealed class NftPlanRenderer
 
     /// <summary>The rules of one plan entry. Host sets are named after the entry's selector peers, so entries with the
     /// same selectors share one set; range and port sets belong to the entry.</summary>
-    private string[] RenderRule(PlanRule rule, Dictionary<string, NftSet> sets)
+    private string[] RenderRule(PlanRule rule, string own, Dictionary<string, NftSet> sets)
     {
         var label = $"{rule.Source.Policy} {(rule.Direction == Direction.Ingress ? "ingress" : "egress")}[{rule.Source.Rule.ToString(CultureInfo.InvariantCulture)}]";
         var ports = string.Empty;
@@ -216,7 +236,7 @@ internal sealed class NftPlanRenderer
             }
 
             // Port sets belong to one plan entry (a stable id), so editing a rule's ports changes elements only.
-            var portSet = NftNames.Rule(rule.Id) + "_p";
+            var portSet = own + "_p";
             sets[portSet] = new NftSet(portSet, "type inet_proto . inet_service; flags interval;", [.. rule.Ports.Ranges.Select(PortElement)], isMap: false);
             ports = $" meta l4proto . th dport @{portSet}";
         }
@@ -229,7 +249,6 @@ internal sealed class NftPlanRenderer
         var peerKeyword = rule.Direction == Direction.Ingress ? "saddr" : "daddr";
         var lines = new List<string>(4);
         var hosts = NftNames.HostsKey(rule.HostsKey);
-        var own = NftNames.Rule(rule.Id);
         AddHosts("h4_" + hosts, "type ipv4_addr;", false, "ip");
         AddHosts("h6_" + hosts, "type ipv6_addr;", true, "ip6");
         Add(own + "_b4", "type ipv4_addr; flags interval;", () => [.. rule.Peers.Ranges.Where(r => !r.IsIPv6).Select(RangeElement)], "ip");
@@ -264,6 +283,11 @@ internal sealed class NftPlanRenderer
                     sets[set] = rendered;
                     _hostSets[set] = (slice.ToArray(), rendered);
                 }
+            }
+            else if (!SameAddresses(_hostSets[set].Source, slice))
+            {
+                // Only a hand-built plan can do this: the compiler gives different peers different keys.
+                throw new InvalidOperationException($"plan rule {NftNames.Comment(rule.Id)} shares HostsKey {NftNames.Comment(rule.HostsKey)} with another rule but lists other peers; a HostsKey must name one list of peers");
             }
 
             lines.Add(WithCommentCached($"{family} {peerKeyword} @{set}{ports} return", label));

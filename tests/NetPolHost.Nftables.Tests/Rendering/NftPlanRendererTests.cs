@@ -150,6 +150,62 @@ public sealed partial class NftPlanRendererTests
         Assert.Equal(2, state.Sets[NftNames.HostIngress4].Elements.Length);
     }
 
+    private static RulePlan TwoRulePlan()
+    {
+        var snapshot = new ClusterBuilder()
+            .Pod("x/web", "10.0.0.1", "app=web", node: "n")
+            .Pod("x/a", "10.0.0.2", "app=a", node: "n")
+            .Pod("x/b", "10.0.0.3", "app=b", node: "n")
+            .Policies("""
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: web, namespace: x}
+                spec:
+                  podSelector: {matchLabels: {app: web}}
+                  ingress:
+                  - from: [{podSelector: {matchLabels: {app: a}}}]
+                    ports: [{port: 80}]
+                  - from: [{podSelector: {matchLabels: {app: b}}}]
+                    ports: [{port: 81}]
+                """).Build();
+        return RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = "n" });
+    }
+
+    [Fact]
+    public void HandBuiltPlan_IdsAlikeAfterEscaping_GetSeparateSets()
+    {
+        // Two rule ids that escape to the same name ("r_p_1"): each must keep its own port set.
+        var plan = TwoRulePlan();
+        var ids = plan.Rules.Where(r => !r.Ports.IsAll).Take(2).Select(r => r.Id).ToList();
+        Assert.Equal(2, ids.Count);
+        var renamed = new Dictionary<string, string> { [ids[0]] = "p.1", [ids[1]] = "p-1" };
+        string Rename(string id) => renamed.GetValueOrDefault(id, id);
+        var edited = plan with
+        {
+            Rules = [.. plan.Rules.Select(r => r with { Id = Rename(r.Id) })],
+            Endpoints = [.. plan.Endpoints.Select(e => e with
+            {
+                Ingress = e.Ingress with { Rules = [.. e.Ingress.Rules.Select(Rename)] },
+                Egress = e.Egress with { Rules = [.. e.Egress.Rules.Select(Rename)] },
+            })],
+        };
+        var state = NftPlanRenderer.Render(edited, "t");
+        var portSets = state.Sets.Keys.Where(k => k.EndsWith("_p", StringComparison.Ordinal)).ToList();
+        Assert.Equal(plan.Rules.Count(r => !r.Ports.IsAll && !r.Ports.Ranges.IsEmpty), portSets.Count);
+        Assert.Contains("r_p_1_p", portSets);
+    }
+
+    [Fact]
+    public void HandBuiltPlan_OneHostsKeyForDifferentPeers_IsRefused()
+    {
+        var plan = TwoRulePlan();
+        var withHosts = plan.Rules.Where(r => r.HostsKey.Length > 0).GroupBy(r => r.HostsKey).Select(g => g.First()).Take(2).ToList();
+        Assert.Equal(2, withHosts.Count);
+        var edited = plan with { Rules = [.. plan.Rules.Select(r => r.Id == withHosts[1].Id ? r with { HostsKey = withHosts[0].HostsKey } : r)] };
+        var error = Assert.Throws<InvalidOperationException>(() => NftPlanRenderer.Render(edited, "t"));
+        Assert.Contains("a HostsKey must name one list of peers", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("4cd40b2dcd0e", "4cd40b2dcd0e")]
     [InlineData("abc_123", "abc_123")]
