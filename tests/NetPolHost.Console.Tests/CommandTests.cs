@@ -182,13 +182,16 @@ public sealed class CommandTests
         }
     }
     [Fact]
-    public async Task UnknownNode_IsBadInput_ForPlanApplyAndStatus()
+    public async Task UnknownNode_IsBadInput_ForApplyAndStatus_AndAWarningForPlan()
     {
-        foreach (var command in new[] { "plan", "apply", "status" })
+        var plan = await Cli.RunAsync("plan", "-f", Cli.Sample, "--node", "node-9");
+        Assert.Equal(0, plan.Exit);
+        Assert.StartsWith("warning: node 'node-9' is unknown", plan.Error, StringComparison.Ordinal);
+        Assert.StartsWith("node node-9: 0 isolated endpoints, 0 rules", plan.Out, StringComparison.Ordinal);
+
+        foreach (var command in new[] { "apply", "status" })
         {
-            var args = command == "plan"
-                ? new[] { command, "-f", Cli.Sample, "--node", "node-9" }
-                : new[] { command, "-f", Cli.Sample, "--node", "node-9", "--backend", "nftables" };
+            var args = new[] { command, "-f", Cli.Sample, "--node", "node-9", "--backend", "nftables" };
             var (exit, output, error) = await Cli.RunAsync(args);
             Assert.Equal(2, exit);
             Assert.Equal(string.Empty, output);

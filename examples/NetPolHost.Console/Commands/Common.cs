@@ -162,9 +162,26 @@ internal static class Common
     /// an empty plan, and apply would remove the enforcement in force.</summary>
     public static void RequireKnownNode(ClusterSnapshot snapshot, string node)
     {
+        if (UnknownNode(snapshot, node) is { } problem)
+        {
+            throw new CliUsageException(problem + " Nothing was changed; to make this node enforce nothing, run 'netpolhost remove'.");
+        }
+    }
+
+    /// <summary>Like <see cref="RequireKnownNode"/>, but only warns on standard error: a plan changes nothing.</summary>
+    public static void WarnUnknownNode(ClusterSnapshot snapshot, string node, CliIO io)
+    {
+        if (UnknownNode(snapshot, node) is { } problem)
+        {
+            io.Error.WriteLine("warning: " + problem + " The plan is empty.");
+        }
+    }
+
+    private static string? UnknownNode(ClusterSnapshot snapshot, string node)
+    {
         if (snapshot.FindNode(node) is not null || snapshot.Pods.Any(p => p.NodeName == node) || snapshot.HostEndpoints.Any(h => h.NodeName == node))
         {
-            return;
+            return null;
         }
 
         var known = snapshot.Nodes.Select(n => n.Name)
@@ -181,7 +198,7 @@ internal static class Common
             <= 10 => $" (nodes in the manifests: {string.Join(", ", known)})",
             _ => $" (nodes in the manifests: {string.Join(", ", known.Take(10))}, and {known.Count - 10} more)",
         };
-        throw new CliUsageException($"node '{node}' is unknown: no Node object, pod (spec.nodeName) or host endpoint names it{hint}.");
+        return $"node '{node}' is unknown: no Node object, pod (spec.nodeName) or host endpoint names it{hint}.";
     }
 
     public static string Json(Action<Utf8JsonWriter> write)

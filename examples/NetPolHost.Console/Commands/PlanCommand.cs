@@ -17,7 +17,7 @@ internal static class PlanCommand
         var command = new Command(
             "plan",
             "Compile the rules a node must enforce, without changing anything (no root needed).\n" +
-            "Exit code: 0 success, 2 bad input (invalid manifests, or a node that no Node object, pod or host endpoint names).\n\n" +
+            "Exit code: 0 success (a node that no Node object, pod or host endpoint names gets a warning and an empty plan), 2 bad input.\n\n" +
             "Examples:\n" +
             "  netpolhost plan -f examples/sample --node node-1\n" +
             "  netpolhost plan -f examples/sample --node node-1 --backend nftables -o native\n" +
@@ -40,7 +40,7 @@ internal static class PlanCommand
 
             var snapshot = Common.LoadOrFail(parse.GetValue(files)!, io);
             var nodeName = parse.GetValue(node)!;
-            Common.RequireKnownNode(snapshot, nodeName);
+            Common.WarnUnknownNode(snapshot, nodeName, io);
             var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = nodeName });
             var settings = new BackendSettings { TableName = parse.GetValue(table) };
             switch (format)
