@@ -22,6 +22,9 @@ internal sealed class NftPlanRenderer
     private readonly Dictionary<string, (IPAddress[] Source, NftSet Set)> _hostSets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _fingerprints = new(StringComparer.Ordinal);
     private readonly Dictionary<(char, ValueList<string>), string> _chainNames = [];
+
+    /// <summary>The peers each host set of the plan being rendered was made from (to refuse one key for different peers).</summary>
+    private readonly Dictionary<string, AddressSet> _hostSetPeers = new(StringComparer.Ordinal);
     private const string Established = "ct state established,related accept";
     private const string Invalid = "ct state invalid drop";
     private const string NeighbourDiscovery = "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept";
@@ -44,6 +47,7 @@ internal sealed class NftPlanRenderer
             _chainNames.Clear();
         }
 
+        _hostSetPeers.Clear();
         var sets = new Dictionary<string, NftSet>(StringComparer.Ordinal);
         var chains = new List<NftChain>();
         var ruleLines = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -267,6 +271,7 @@ internal sealed class NftPlanRenderer
 
             if (!sets.ContainsKey(set))
             {
+                _hostSetPeers[set] = rule.Peers;
                 if (_hostSets.TryGetValue(set, out var previous) && SameAddresses(previous.Source, slice))
                 {
                     sets[set] = previous.Set;
@@ -284,7 +289,7 @@ internal sealed class NftPlanRenderer
                     _hostSets[set] = (slice.ToArray(), rendered);
                 }
             }
-            else if (!SameAddresses(_hostSets[set].Source, slice))
+            else if (!ReferenceEquals(_hostSetPeers[set], rule.Peers) && !SameAddresses(_hostSetPeers[set].HostsOfFamily(v6), slice))
             {
                 // Only a hand-built plan can do this: the compiler gives different peers different keys.
                 throw new InvalidOperationException($"plan rule {NftNames.Comment(rule.Id)} shares HostsKey {NftNames.Comment(rule.HostsKey)} with another rule but lists other peers; a HostsKey must name one list of peers");
