@@ -33,12 +33,18 @@ internal static class FirewalldNames
     /// <param name="kind">'e' pod egress, 'i' pod ingress, 'h' host ingress, 'o' host egress.</param>
     /// <param name="ruleIds">The rule list (plan rule ids).</param>
     /// <param name="v6">The family.</param>
-    public static string EndpointGroup(string prefix, char kind, IEnumerable<string> ruleIds, bool v6) =>
-        prefix + "-" + kind + Hash(kind + ":" + string.Join(",", ruleIds), 10) + Family(v6);
+    /// <param name="hexDigits">10; 20 (the most an ipset name has room for) when 10 collide with another group's.</param>
+    public static string EndpointGroup(string prefix, char kind, IEnumerable<string> ruleIds, bool v6, int hexDigits = 10) =>
+        prefix + "-" + kind + Hash(kind + ":" + string.Join(",", ruleIds), hexDigits) + Family(v6);
 
     /// <summary>The ipset of the union of the peers of some rules.</summary>
-    public static string Peers(string prefix, string type, IEnumerable<string> ruleIds, bool v6) =>
-        prefix + "-p" + Hash("peers:" + type + ":" + string.Join(",", ruleIds), 10) + Family(v6);
+    /// <param name="prefix">The prefix.</param>
+    /// <param name="type">The ipset type.</param>
+    /// <param name="ruleIds">The rules (plan rule ids).</param>
+    /// <param name="v6">The family.</param>
+    /// <param name="hexDigits">10; 20 when 10 collide with another peer set's.</param>
+    public static string Peers(string prefix, string type, IEnumerable<string> ruleIds, bool v6, int hexDigits = 10) =>
+        prefix + "-p" + Hash("peers:" + type + ":" + string.Join(",", ruleIds), hexDigits) + Family(v6);
 
     /// <summary>Whether a name has the owned prefix (<c>PREFIX-</c>).</summary>
     public static bool HasPrefix(string name, string prefix) => name.StartsWith(prefix + "-", StringComparison.Ordinal);

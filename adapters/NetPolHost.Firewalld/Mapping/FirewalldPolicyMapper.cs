@@ -101,6 +101,9 @@ internal static class FirewalldPolicyMapper
     private sealed class Builder(RulePlan plan, string prefix, int policyPriority)
     {
         private readonly Dictionary<string, IpsetSpec> _ipsets = new(StringComparer.Ordinal);
+
+        /// <summary>What each hashed ipset name was made from, to detect two sources with one short hash.</summary>
+        private readonly Dictionary<string, string> _owners = new(StringComparer.Ordinal);
         private readonly List<string> _warnings = [];
 
         public FirewalldState Build()
@@ -287,6 +290,14 @@ internal static class FirewalldPolicyMapper
         private string EndpointSet(char kind, IReadOnlyList<string> ids, List<PlanEndpoint> members, bool v6, string what)
         {
             var name = FirewalldNames.EndpointGroup(prefix, kind, ids, v6);
+            var owner = kind + ":" + string.Join(",", ids);
+            if (_owners.TryGetValue(name, out var other) && other != owner)
+            {
+                // Two rule lists whose short hashes agree must not share an ipset.
+                name = FirewalldNames.EndpointGroup(prefix, kind, ids, v6, 20);
+            }
+
+            _owners[name] = owner;
             if (!_ipsets.ContainsKey(name))
             {
                 var comment = what + ": " + string.Join(", ", members.Select(m => m.Name));
@@ -301,6 +312,13 @@ internal static class FirewalldPolicyMapper
             var ordered = rules.OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
             var type = ordered.Any(r => !r.Peers.Ranges.IsEmpty) ? "hash:net" : "hash:ip";
             var name = FirewalldNames.Peers(prefix, type, ordered.Select(r => r.Id), v6);
+            var owner = "peers:" + type + ":" + string.Join(",", ordered.Select(r => r.Id));
+            if (_owners.TryGetValue(name, out var other) && other != owner)
+            {
+                name = FirewalldNames.Peers(prefix, type, ordered.Select(r => r.Id), v6, 20);
+            }
+
+            _owners[name] = owner;
             if (!_ipsets.ContainsKey(name))
             {
                 var entries = type == "hash:ip"
