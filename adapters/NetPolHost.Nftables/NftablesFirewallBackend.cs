@@ -164,15 +164,29 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
 
             var result = runner.Run(diff.Script, options.DryRun);
             string? rejected = null;
+            var repaired = false;
             if (!result.Success && !full)
             {
                 // The kernel refused the element-level change (the table is not what we applied last, e.g. someone
-                // flushed or edited it): replace the table whole, still in one transaction.
+                // flushed or edited it): diff from what the kernel holds; if that cannot work or is refused too,
+                // replace the table whole. Each attempt is one transaction.
                 rejected = FirstLine(result.Error);
                 Log.IncrementalRejected(_logger, _options.TableName, rejected);
-                diff = NftDiff.Full(desired);
-                full = true;
-                result = runner.Run(diff.Script, options.DryRun);
+                var listing = runner.ListJson($"list table inet {_options.TableName}");
+                var repair = listing.Success ? NftKernelState.Parse(listing.Output).AsFrom(desired) : null;
+                if (repair is not null)
+                {
+                    diff = NftDiff.Between(repair, desired);
+                    result = runner.Run(diff.Script, options.DryRun);
+                    repaired = result.Success;
+                }
+
+                if (!repaired)
+                {
+                    diff = NftDiff.Full(desired);
+                    full = true;
+                    result = runner.Run(diff.Script, options.DryRun);
+                }
             }
 
             if (!result.Success)
@@ -195,7 +209,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
             stopwatch.Stop();
             Log.Applied(_logger, _options.TableName, full ? "full" : "incremental", diff.ObjectsAdded, diff.ObjectsRemoved, diff.ElementsAdded, diff.ElementsRemoved, stopwatch.Elapsed.TotalMilliseconds);
             var changes = rejected is not null
-                ? diff.Changes.Prepend($"! the kernel refused the incremental change ({rejected}); replaced the table whole").ToList()
+                ? diff.Changes.Prepend($"! the kernel refused the incremental change ({rejected}); {(repaired ? "changed what differs from the kernel's table instead" : "replaced the table whole")}").ToList()
                 : kernelChanges ?? diff.Changes;
             return new ApplyResult
             {
@@ -465,7 +479,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
         [LoggerMessage(1, LogLevel.Information, "nftables table {Table}: {Kind} apply, +{Added}/-{Removed} objects, +{ElementsAdded}/-{ElementsRemoved} elements in {Milliseconds:F1} ms")]
         public static partial void Applied(ILogger logger, string table, string kind, int added, int removed, int elementsAdded, int elementsRemoved, double milliseconds);
 
-        [LoggerMessage(2, LogLevel.Warning, "nftables table {Table} rejected the incremental change ({Error}); replacing it whole")]
+        [LoggerMessage(2, LogLevel.Warning, "nftables table {Table} rejected the incremental change ({Error}); repairing it from what the kernel holds")]
         public static partial void IncrementalRejected(ILogger logger, string table, string error);
 
         [LoggerMessage(3, LogLevel.Warning, "libnftables could not be used ({Error}); using the nft program")]

@@ -227,6 +227,27 @@ public sealed class BackendKernelTests
     }
 
     [Fact]
+    public async Task IncrementalApply_RefusedAfterAnEdit_IsRepairedFromTheKernelsTable()
+    {
+        SkipIfUnavailable();
+        await using var lab = SmallLab.Create();
+        using var backend = lab.Backend();
+        var stays = SmallLab.AllowXaToXb();
+        await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(stays)), cancellationToken: Token);
+
+        // Someone deletes x/b's entry from the ingress map; the next change moves x/b to another chain, so its
+        // incremental transaction deletes that entry and the kernel refuses it (no such element).
+        lab.Nft("delete", "element", "inet", "netpolhost", "np_ing4", "{", SmallLab.Ip("x/b").ToString(), "}");
+        var next = SmallLab.Plan(SmallLab.Snapshot(stays, SmallLab.AllowXaToXb("second") with { Ingress = [new NetworkPolicyRule { Ports = [new NetworkPolicyPort { Port = 81 }] }] }));
+        var result = await backend.ApplyAsync(next, cancellationToken: Token);
+        Assert.StartsWith("! the kernel refused the incremental change (", result.Changes[0], StringComparison.Ordinal);
+        Assert.EndsWith("); changed what differs from the kernel's table instead", result.Changes[0], StringComparison.Ordinal);
+        Assert.Empty((await backend.GetStatusAsync(next, Token)).Drift);
+        Assert.True(await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp, TimeSpan.FromSeconds(1)));
+        Assert.False(await lab.Lab.ProbeAsync("y/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp));
+    }
+
+    [Fact]
     public async Task Apply_SamePlanTwice_ChangesNothingTheSecondTime()
     {
         SkipIfUnavailable();
