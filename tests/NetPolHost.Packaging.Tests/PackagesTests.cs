@@ -134,6 +134,7 @@ public sealed class PackagesTests : IDisposable
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = directory,
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -149,6 +150,9 @@ public sealed class PackagesTests : IDisposable
         start.Environment.Remove("MSBuildExtensionsPath");
         start.Environment.Remove("MSBuildSDKsPath");
         using var process = Process.Start(start)!;
+
+        // Children get an empty standard input, never the test process's own (the test runner's channel).
+        process.StandardInput.Close();
         using var stdout = process.StandardOutput;
         using var stderr = process.StandardError;
         var output = stdout.ReadToEndAsync();

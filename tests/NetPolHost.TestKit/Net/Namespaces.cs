@@ -66,6 +66,7 @@ public static partial class Namespaces
     {
         var start = new ProcessStartInfo(Which(program) ?? program)
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -76,6 +77,7 @@ public static partial class Namespaces
         }
 
         using var process = Process.Start(start)!;
+        process.StandardInput.Close();
 
         // Process.Dispose leaves redirected pipes to the finalizer: close them here.
         using var stdout = process.StandardOutput;
