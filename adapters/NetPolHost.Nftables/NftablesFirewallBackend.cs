@@ -106,16 +106,15 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
             var desired = _renderer.RenderPlan(plan, _options.TableName);
             var runner = Runner();
             var full = false;
+            var fromKernel = false;
             NftDiff? diff = null;
             IReadOnlyList<string>? kernelChanges = null;
             if (_applied is null || options.Full)
             {
                 // A new process, or a repair: compare with what the kernel holds, so an unchanged plan changes nothing
                 // and a drifted table is repaired element by element (see NftKernelState.AsFrom for why not replaced).
-                var listing = runner.ListJson($"list table inet {_options.TableName}");
-                if (listing.Success)
+                if (ReadTable(runner) is { } kernel)
                 {
-                    var kernel = NftKernelState.Parse(listing.Output);
                     var drift = kernel.DriftFrom(desired);
                     if (drift.Count == 0)
                     {
@@ -131,6 +130,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
                     if (kernel.AsFrom(desired) is { } from)
                     {
                         diff = NftDiff.Between(from, desired);
+                        fromKernel = true;
                         kernelChanges = ["table inet " + _options.TableName + " repaired in place; it differed in:", .. drift.Select(d => "  " + d)];
                     }
                     else
@@ -168,12 +168,11 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
             if (!result.Success && !full)
             {
                 // The kernel refused the element-level change (the table is not what we applied last, e.g. someone
-                // flushed or edited it): diff from what the kernel holds; if that cannot work or is refused too,
-                // replace the table whole. Each attempt is one transaction.
+                // flushed or edited it): diff from what the kernel holds, unless that was the refused diff; if that
+                // cannot work or is refused too, replace the table whole. Each attempt is one transaction.
                 rejected = FirstLine(result.Error);
                 Log.IncrementalRejected(_logger, _options.TableName, rejected);
-                var listing = runner.ListJson($"list table inet {_options.TableName}");
-                var repair = listing.Success ? NftKernelState.Parse(listing.Output).AsFrom(desired) : null;
+                var repair = fromKernel ? null : ReadTable(runner)?.AsFrom(desired);
                 if (repair is not null)
                 {
                     diff = NftDiff.Between(repair, desired);
@@ -262,10 +261,10 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
         try
         {
             var runner = Runner();
-            var listing = runner.ListJson($"list table inet {_options.TableName}");
+            var kernel = ReadTable(runner);
             var warnings = Coexistence(runner);
             var target = desired is not null ? NftPlanRenderer.Render(desired, _options.TableName) : _applied;
-            if (!listing.Success)
+            if (kernel is null)
             {
                 return new BackendStatus
                 {
@@ -275,7 +274,6 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
                 };
             }
 
-            var kernel = NftKernelState.Parse(listing.Output);
             var owned = new List<string> { $"table inet {_options.TableName} (via {runner.Kind})" };
             owned.AddRange(kernel.ChainRuleComments.OrderBy(c => c.Key, StringComparer.Ordinal)
                 .Select(c => $"chain {c.Key}{(kernel.ChainHooks[c.Key] is { } hook ? " (hook " + hook + ")" : string.Empty)}: {c.Value.Count.ToString(CultureInfo.InvariantCulture)} rules"));
@@ -314,6 +312,13 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>The owned table as the kernel holds it, or <see langword="null"/> when there is none.</summary>
+    private NftKernelState? ReadTable(INftRunner runner)
+    {
+        var listing = runner.ListJson($"list table inet {_options.TableName}");
+        return listing.Success ? NftKernelState.Parse(listing.Output) : null;
     }
 
     private INftRunner Runner()

@@ -62,7 +62,15 @@ internal static class NetPolHostCli
                 return BadInput;
             }
 
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+            // The agent's host stops itself on SIGINT/SIGTERM (removing rules, finishing an apply may take longer than the
+            // 2 s System.CommandLine would wait before exiting under it): there, signals are left to the host.
+            var configuration = new InvocationConfiguration { Output = io.Out, Error = error, EnableDefaultExceptionHandler = false };
+            if (parse.CommandResult.Command.Name == "agent")
+            {
+                configuration.ProcessTerminationTimeout = null;
+            }
+
+            return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
         }
         catch (CliUsageException ex)
         {

@@ -120,7 +120,7 @@ public sealed partial class KubernetesClusterSource : IClusterSource
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(watchers.Select(w => w.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default))).ConfigureAwait(false);
+            await Task.WhenAll(watchers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

@@ -51,11 +51,9 @@ internal static class NftablesBenchmarks
             IPs = [IPAddress.Parse("10.99.0.1")],
             Ports = [new ContainerPort("http", 8080)],
         };
-        var matcher = new PolicyMatcher(snapshot);
         var withPod = RulePlanCompiler.Compile(new PolicyMatcher(snapshot.With(pods: [extra])), new RulePlanOptions { NodeName = "node-000" });
         var relabelled = snapshot.Pods.First(p => p.NodeName == "node-050");
         var withLabel = RulePlanCompiler.Compile(new PolicyMatcher(snapshot.With(pods: [relabelled with { Labels = relabelled.Labels.With("tier", "db") }])), new RulePlanOptions { NodeName = "node-000" });
-        _ = matcher;
         await backend.ApplyAsync(plan, new ApplyOptions { Full = true });
         var changes = new List<double>();
         var sizes = new List<int>();

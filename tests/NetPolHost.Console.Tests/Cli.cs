@@ -14,19 +14,7 @@ internal static class Cli
         return (exit, output.ToString(), error.ToString());
     }
 
-    public static string Root
-    {
-        get
-        {
-            var dir = AppContext.BaseDirectory;
-            while (!File.Exists(Path.Combine(dir, "NetPolHost.sln")))
-            {
-                dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("NetPolHost.sln not found");
-            }
-
-            return dir;
-        }
-    }
+    public static string Root => NetPolHost.TestKit.RepositoryPaths.Root;
 
     public static string Sample => Path.Combine(Root, "examples", "sample");
 

@@ -13,19 +13,7 @@ public sealed class PackagesTests : IDisposable
 
     public PackagesTests() => Directory.CreateDirectory(_work);
 
-    private static string Root
-    {
-        get
-        {
-            var dir = AppContext.BaseDirectory;
-            while (!File.Exists(Path.Combine(dir, "NetPolHost.sln")))
-            {
-                dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("NetPolHost.sln not found");
-            }
-
-            return dir;
-        }
-    }
+    private static string Root => NetPolHost.TestKit.RepositoryPaths.Root;
 
     [Fact]
     public void Pack_ThenConsumeFromAFreshProject_Works()

@@ -7,21 +7,7 @@ namespace NetPolHost.Windows.Tests;
 /// <summary>Shared inputs: the bundled sample with the host endpoint fixture, and golden-file comparison.</summary>
 internal static class TestSupport
 {
-    private static readonly Lazy<string> Root = new(() =>
-    {
-        // Found from the test binary, not from [CallerFilePath]: CI builds map source paths to "/_/".
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "NetPolHost.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("NetPolHost.sln was not found above " + AppContext.BaseDirectory);
-    });
-
-    public static string RepoRoot() => Root.Value;
+    public static string RepoRoot() => NetPolHost.TestKit.RepositoryPaths.Root;
 
     public static string TestDataSource() => Path.Combine(RepoRoot(), "tests", "NetPolHost.Windows.Tests", "TestData");
 

@@ -50,15 +50,22 @@ internal static class ConntrackCleanup
         return affected;
     }
 
-    /// <summary>The entries touching <paramref name="affected"/> that a new packet of the same flow would be dropped for.</summary>
+    /// <summary>The entries touching <paramref name="affected"/> that a new packet of the same flow would be dropped for,
+    /// judged by <see cref="RulePlan.Evaluate(IPAddress, IPAddress, Protocol, int, IReadOnlySet{IPAddress})"/> with the
+    /// namespace's own addresses. Connections of interface-bound host endpoints are kept: their rules match the
+    /// interface, which the entry does not record.</summary>
     /// <param name="plan">The plan now applied.</param>
     /// <param name="entries">The connection tracking entries.</param>
     /// <param name="affected">Addresses whose allowances may have shrunk.</param>
     /// <param name="local">The addresses of the network namespace (traffic to them is input, from them output).</param>
     public static List<ConntrackEntry> Denied(RulePlan plan, IEnumerable<ConntrackEntry> entries, IReadOnlySet<IPAddress> affected, IReadOnlySet<IPAddress> local)
     {
-        var judge = new Judge(plan, local);
-        return [.. entries.Where(e => (affected.Contains(e.Source) || affected.Contains(e.FilteredDestination)) && !judge.Allows(e))];
+        bool InterfaceBound(IPAddress address) =>
+            local.Contains(address) && plan.FindEndpoint(address, PlanEndpointKind.HostEndpoint) is { InterfaceName: not null };
+
+        return [.. entries.Where(e => (affected.Contains(e.Source) || affected.Contains(e.FilteredDestination))
+            && !InterfaceBound(e.Source) && !InterfaceBound(e.FilteredDestination)
+            && !plan.Evaluate(e.Source, e.FilteredDestination, e.Protocol, e.FilteredDestinationPort, local).Allowed)];
     }
 
     private static bool MayShrink(RulePlan? previous, DirectionPlan? before, RulePlan next, DirectionPlan now, Dictionary<string, bool> ruleChanged)
@@ -88,68 +95,5 @@ internal static class ConntrackCleanup
         }
 
         return false;
-    }
-
-    /// <summary>Mirrors the rendered chains: forward checks pod maps; input and output accept loopback and local pods,
-    /// then check host endpoint maps. Interface-bound host endpoints are not judged (the interface is not recorded).</summary>
-    private sealed class Judge
-    {
-        private readonly RulePlan _plan;
-        private readonly IReadOnlySet<IPAddress> _local;
-        private readonly HashSet<IPAddress> _localPods;
-        private readonly Dictionary<IPAddress, PlanEndpoint> _pods = [];
-        private readonly Dictionary<IPAddress, PlanEndpoint> _hosts = [];
-
-        public Judge(RulePlan plan, IReadOnlySet<IPAddress> local)
-        {
-            _plan = plan;
-            _local = local;
-            _localPods = [.. plan.LocalPodAddresses];
-            foreach (var endpoint in plan.Endpoints)
-            {
-                var map = endpoint.Kind == PlanEndpointKind.Pod ? _pods : _hosts;
-                foreach (var address in endpoint.Addresses)
-                {
-                    map.TryAdd(address, endpoint);
-                }
-            }
-        }
-
-        public bool Allows(ConntrackEntry entry)
-        {
-            var source = entry.Source;
-            var destination = entry.FilteredDestination;
-            var port = entry.FilteredDestinationPort;
-            var sourceLocal = _local.Contains(source);
-            var destinationLocal = _local.Contains(destination);
-            if (sourceLocal && destinationLocal)
-            {
-                return true;
-            }
-
-            if (destinationLocal)
-            {
-                return _localPods.Contains(source) || Passes(_hosts, destination, Direction.Ingress, source, entry.Protocol, port, host: true);
-            }
-
-            if (sourceLocal)
-            {
-                return _localPods.Contains(destination) || Passes(_hosts, source, Direction.Egress, destination, entry.Protocol, port, host: true);
-            }
-
-            return Passes(_pods, source, Direction.Egress, destination, entry.Protocol, port, host: false)
-                && Passes(_pods, destination, Direction.Ingress, source, entry.Protocol, port, host: false);
-        }
-
-        private bool Passes(Dictionary<IPAddress, PlanEndpoint> map, IPAddress address, Direction direction, IPAddress peer, Protocol protocol, int port, bool host)
-        {
-            if (!map.TryGetValue(address, out var endpoint) || (host && endpoint.InterfaceName is not null))
-            {
-                return true;
-            }
-
-            var plan = endpoint.For(direction);
-            return !plan.Isolated || plan.Rules.Any(id => _plan.GetRule(id).Matches(peer, protocol, port));
-        }
     }
 }

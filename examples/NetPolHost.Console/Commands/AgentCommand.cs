@@ -29,7 +29,7 @@ internal static partial class AgentCommand
             "agent",
             "Run the node agent: watch the manifests (-f) and/or the Kubernetes API (--kubernetes), apply every change to this host's firewall incrementally, repair drift; until stopped (Ctrl+C).\n" +
             "Rules stay in force when the agent stops unless --remove-on-stop is given; invalid manifests are reported and the last valid state stays enforced.\n" +
-            "Exit code: 0 when stopped (Ctrl+C, SIGTERM), 1 when the agent failed (e.g. the firewall became unusable), 2 bad input (options, settings).\n\n" +
+            "Exit code: 0 when stopped (Ctrl+C, SIGTERM), 1 when the host could not start or a hosted service failed (firewall errors do not stop the agent: it reports and retries them), 2 bad input (options, settings).\n\n" +
             "Examples:\n" +
             "  sudo netpolhost agent -f /etc/netpolhost --node $(hostname) --backend nftables\n" +
             "  sudo netpolhost agent -f policies/ --node node-1 --backend auto --resync 1m --safe-apply 10.96.0.1:443\n" +
@@ -82,12 +82,27 @@ internal static partial class AgentCommand
             });
             var netpolhost = builder.Services.AddNetPolHost();
             var settings = new BackendSettings { TableName = parse.GetValue(table), NetworkNamespace = parse.GetValue(netns) };
-            switch (parse.GetValue(backend))
+            // "auto" is resolved to a name first, so the options given (--table, --netns) reach the backend chosen and
+            // are checked as for a named one.
+            var backendName = parse.GetValue(backend)!;
+            if (backendName == "auto")
+            {
+                backendName = OperatingSystem.IsWindows() ? "windows-firewall"
+                    : OperatingSystem.IsLinux() && NetPolHost.HostingNetPolHostBuilderExtensions.IsFirewalldRunning() ? "firewalld"
+                    : "nftables";
+            }
+
+            switch (backendName)
             {
                 case "nftables" when OperatingSystem.IsLinux():
                     UseNftables(netpolhost, settings);
                     break;
                 case "firewalld" when OperatingSystem.IsLinux():
+                    if (settings.NetworkNamespace is not null)
+                    {
+                        throw new CliUsageException("--netns does not apply to firewalld, which works in its own network namespace.");
+                    }
+
                     netpolhost.UseFirewalld();
                     break;
                 case "windows-firewall" when OperatingSystem.IsWindows():
@@ -95,9 +110,6 @@ internal static partial class AgentCommand
                     break;
                 case "wfp" when OperatingSystem.IsWindows():
                     netpolhost.UseWfp();
-                    break;
-                case "auto":
-                    netpolhost.UseAutomaticBackend();
                     break;
                 default:
                     throw new CliUsageException($"backend '{parse.GetValue(backend)}' does not run on this operating system.");

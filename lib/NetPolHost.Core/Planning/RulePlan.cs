@@ -124,7 +124,28 @@ public sealed record PlanDecision(bool Allowed, PacketPath Path, string Reason, 
 /// </remarks>
 public sealed record RulePlan
 {
+    // Lookups built on first use. Not copied by `with` (see the copy constructor): they would describe the original.
     private Dictionary<string, PlanRule>? _rules;
+    private Dictionary<(IPAddress, PlanEndpointKind), PlanEndpoint>? _endpoints;
+    private HashSet<IPAddress>? _hostAddresses;
+
+    /// <summary>Creates an empty plan; set the members with an object initializer.</summary>
+    public RulePlan()
+    {
+    }
+
+    /// <summary>The copy a <c>with</c> expression starts from: every member, none of the lookups.</summary>
+    /// <param name="original">The plan copied.</param>
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    private RulePlan(RulePlan original)
+    {
+        NodeName = original.NodeName;
+        NodeAddresses = original.NodeAddresses;
+        LocalPodAddresses = original.LocalPodAddresses;
+        Endpoints = original.Endpoints;
+        Rules = original.Rules;
+        Notes = original.Notes;
+    }
 
     /// <summary>The node this plan is for.</summary>
     public required string NodeName { get; init; }
@@ -165,12 +186,26 @@ public sealed record RulePlan
     /// when the source is, and forward otherwise. Forward: the source pod's egress, then the destination pod's ingress.
     /// Input: loopback and local pods are accepted, then the host endpoint's ingress. Output mirrors input.
     /// </remarks>
-    public PlanDecision Evaluate(IPAddress source, IPAddress destination, Protocol protocol, int port)
+    public PlanDecision Evaluate(IPAddress source, IPAddress destination, Protocol protocol, int port) =>
+        Evaluate(source, destination, protocol, port, null);
+
+    /// <summary>Decides a new connection like <see cref="Evaluate(IPAddress, IPAddress, Protocol, int)"/>, with the
+    /// host's own addresses given as the kernel knows them (every address of the node's network namespace), which
+    /// decide the path: input to them, output from them, forward otherwise.</summary>
+    /// <param name="source">The source address.</param>
+    /// <param name="destination">The destination address.</param>
+    /// <param name="protocol">The protocol.</param>
+    /// <param name="port">The destination port.</param>
+    /// <param name="hostAddresses">The host's addresses; <see langword="null"/> for the plan's node addresses and
+    /// host endpoint addresses.</param>
+    /// <returns>The decision.</returns>
+    public PlanDecision Evaluate(IPAddress source, IPAddress destination, Protocol protocol, int port, IReadOnlySet<IPAddress>? hostAddresses)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
-        var sourceHost = IsHostAddress(source);
-        var destinationHost = IsHostAddress(destination);
+        _hostAddresses ??= [.. NodeAddresses, .. Endpoints.Where(e => e.Kind == PlanEndpointKind.HostEndpoint).SelectMany(e => e.Addresses)];
+        var sourceHost = hostAddresses?.Contains(source) ?? _hostAddresses.Contains(source);
+        var destinationHost = hostAddresses?.Contains(destination) ?? _hostAddresses.Contains(destination);
         if (source.Equals(destination))
         {
             return new PlanDecision(true, destinationHost ? PacketPath.Input : PacketPath.Forward, "same address", null);
@@ -213,11 +248,28 @@ public sealed record RulePlan
         return ingress ?? egress ?? new PlanDecision(true, PacketPath.Forward, "not isolated", null);
     }
 
-    private bool IsHostAddress(IPAddress address) =>
-        NodeAddresses.Contains(address) || Endpoints.Any(e => e.Kind == PlanEndpointKind.HostEndpoint && e.Addresses.Contains(address));
+    /// <summary>The local endpoint of a kind that has an address, or <see langword="null"/>.</summary>
+    /// <param name="address">The address.</param>
+    /// <param name="kind">Pod or host endpoint.</param>
+    /// <returns>The first such endpoint in <see cref="Endpoints"/>' order.</returns>
+    public PlanEndpoint? FindEndpoint(IPAddress address, PlanEndpointKind kind)
+    {
+        if (_endpoints is null)
+        {
+            var index = new Dictionary<(IPAddress, PlanEndpointKind), PlanEndpoint>();
+            foreach (var endpoint in Endpoints)
+            {
+                foreach (var a in endpoint.Addresses)
+                {
+                    index.TryAdd((a, endpoint.Kind), endpoint);
+                }
+            }
 
-    private PlanEndpoint? FindEndpoint(IPAddress address, PlanEndpointKind kind) =>
-        Endpoints.FirstOrDefault(e => e.Kind == kind && e.Addresses.Contains(address));
+            _endpoints = index;
+        }
+
+        return _endpoints.GetValueOrDefault((address, kind));
+    }
 
     private PlanDecision? Check(PlanEndpoint? endpoint, Direction direction, IPAddress peer, Protocol protocol, int port, PacketPath path)
     {

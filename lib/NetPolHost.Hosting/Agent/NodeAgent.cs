@@ -126,7 +126,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             }
         }
 
-        await Task.WhenAll(sourceTasks.Select(t => t.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default))).ConfigureAwait(false);
+        await Task.WhenAll(sourceTasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>One turn of the loop: a due retry, a due resync, or waiting for updates and applying them.</summary>
@@ -568,7 +568,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         [LoggerMessage(3, LogLevel.Error, "{Count} error(s) in the sources; the last valid state stays in force. First: {First}")]
         public static partial void KeepingLastGood(ILogger logger, int count, string first);
 
-        [LoggerMessage(16, LogLevel.Error, "{Stage} failed: {Error}; trying again in {Seconds:F0} s")]
+        [LoggerMessage(16, LogLevel.Error, "{Stage}: {Error}; trying again in {Seconds:F0} s")]
         public static partial void Failed(ILogger logger, Exception exception, string stage, string error, double seconds);
 
         [LoggerMessage(5, LogLevel.Warning, "{Warning}")]

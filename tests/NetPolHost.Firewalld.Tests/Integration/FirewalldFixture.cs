@@ -129,7 +129,7 @@ public sealed class FirewalldFixture : IAsyncLifetime
     private static string? UnpackedFirewalld(out string? reason)
     {
         reason = null;
-        var repo = RepositoryRoot();
+        var repo = NetPolHost.TestKit.RepositoryPaths.Root;
         var debs = Path.Combine(repo, "tests", ".cache", "firewalld-debs");
         var root = Path.Combine(repo, "tests", ".cache", "firewalld-root");
         var marker = Path.Combine(root, ".unpacked");
@@ -184,19 +184,6 @@ public sealed class FirewalldFixture : IAsyncLifetime
     {
         string[] download = ["-c", "cd \"$1\" && (apt-get download firewalld python3-firewall python3-nftables || (apt-get update -qq && apt-get download firewalld python3-firewall python3-nftables))", "sh", folder];
         return Namespaces.TryRun("sh", download).Code == 0 && Directory.EnumerateFiles(folder, "firewalld_*.deb").Any();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "NetPolHost.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("NetPolHost.sln not found above " + AppContext.BaseDirectory);
     }
 
     private void StartBus()

@@ -207,18 +207,7 @@ public sealed partial class FirewalldPolicyMapperTests
         Assert.Equal(File.ReadAllText(path), native);
     }
 
-    private static string SourceDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "NetPolHost.sln")))
-            {
-                return Path.Combine(dir.FullName, "tests", "NetPolHost.Firewalld.Tests");
-            }
-        }
-
-        throw new InvalidOperationException("NetPolHost.sln was not found above " + AppContext.BaseDirectory);
-    }
+    private static string SourceDirectory() => NetPolHost.TestKit.RepositoryPaths.Combine("tests", "NetPolHost.Firewalld.Tests");
 
     private static PlanRule Rule(string id, PortSet ports) => new()
     {

@@ -8,7 +8,7 @@ namespace NetPolHost.Kubernetes.Tests.Deploy;
 /// the properties that matter (host network, only CAP_NET_ADMIN, read-only access to exactly what the source watches).</summary>
 public sealed class DeployManifestTests
 {
-    private static readonly string s_deploy = Path.Combine(RepositoryRoot(), "examples", "deploy");
+    private static readonly string s_deploy = Path.Combine(NetPolHost.TestKit.RepositoryPaths.Root, "examples", "deploy");
 
     [Fact]
     public void ManifestLoader_ReadsTheDeployFolder_NamespaceLoads_OtherKindsAreNotedAsSkipped()
@@ -91,17 +91,4 @@ public sealed class DeployManifestTests
 
     private static List<object> Load() =>
         [.. Directory.EnumerateFiles(s_deploy, "*.yaml").Order(StringComparer.Ordinal).SelectMany(f => KubernetesYaml.LoadAllFromString(File.ReadAllText(f)))];
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "NetPolHost.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("NetPolHost.sln not found above " + AppContext.BaseDirectory);
-    }
 }

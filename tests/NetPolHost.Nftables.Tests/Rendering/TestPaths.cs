@@ -3,19 +3,7 @@ namespace NetPolHost.Nftables.Tests.Rendering;
 internal static class TestPaths
 {
     /// <summary>The repository root (the folder holding NetPolHost.sln).</summary>
-    public static string Root
-    {
-        get
-        {
-            var dir = AppContext.BaseDirectory;
-            while (!File.Exists(Path.Combine(dir, "NetPolHost.sln")))
-            {
-                dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("NetPolHost.sln not found above " + AppContext.BaseDirectory);
-            }
-
-            return dir;
-        }
-    }
+    public static string Root => NetPolHost.TestKit.RepositoryPaths.Root;
 
     /// <summary>Compares with a golden file under TestData; set UPDATE_GOLDEN=1 to rewrite it.</summary>
     public static void AssertGolden(string name, string actual)
