@@ -190,6 +190,23 @@ public sealed class NodeAgentTests
     }
 
     [Fact]
+    public async Task Agent_NodeNothingNames_AppliesNothing_AndSaysWhy()
+    {
+        // A mistyped node name would compile an empty plan and lift enforcement: the agent refuses it.
+        var backend = new RecordingFirewallBackend();
+        var source = new ScriptedSource("files");
+        using var agent = Agent(backend, [source], o => o.NodeName = "node-l");
+        await agent.StartAsync(TestContext.Current.CancellationToken);
+        source.Send(Valid("files", Snapshot()));
+        await Until(() => agent.Current.LastError is not null, "the error");
+        Assert.Equal(
+            "node 'node-l' is unknown: no Node object, pod (spec.nodeName) or host endpoint in the sources names it; the last valid state stays in force",
+            agent.Current.LastError);
+        Assert.Empty(backend.Applies);
+        await agent.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task Agent_InvalidUpdate_KeepsTheLastValidStateAndSaysWhy()
     {
         var backend = new RecordingFirewallBackend();

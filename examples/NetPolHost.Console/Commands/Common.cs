@@ -179,7 +179,7 @@ internal static class Common
 
     private static string? UnknownNode(ClusterSnapshot snapshot, string node)
     {
-        if (snapshot.FindNode(node) is not null || snapshot.Pods.Any(p => p.NodeName == node) || snapshot.HostEndpoints.Any(h => h.NodeName == node))
+        if (snapshot.NamesNode(node))
         {
             return null;
         }

@@ -138,6 +138,14 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
     /// <returns>The node, or <see langword="null"/>.</returns>
     public Node? FindNode(string name) => _nodes.GetValueOrDefault(name);
 
+    /// <summary>Whether anything places itself on a node: its Node object, a pod with that <c>spec.nodeName</c> or a
+    /// host endpoint with that <c>nodeName</c>. A plan for a node nothing names is empty, which is how a mistyped node
+    /// name would lift enforcement.</summary>
+    /// <param name="name">The node name.</param>
+    /// <returns><see langword="true"/> when something names it.</returns>
+    public bool NamesNode(string name) =>
+        FindNode(name) is not null || Pods.Any(p => p.NodeName == name) || HostEndpoints.Any(h => h.NodeName == name);
+
     /// <summary>Returns a snapshot with the given objects added or replaced.</summary>
     /// <param name="namespaces">Namespaces to add.</param>
     /// <param name="pods">Pods to add.</param>

@@ -317,6 +317,16 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         try
         {
             var merged = Merge(_latest.Values.Select(u => u.Snapshot!));
+            if (!merged.NamesNode(Settings.NodeName) && Settings.HostEndpoints.Count == 0)
+            {
+                // An empty plan for a node nothing names is most likely a mistyped --node: never lift enforcement for it.
+                var message = $"node '{Settings.NodeName}' is unknown: no Node object, pod (spec.nodeName) or host endpoint in the sources names it; the last valid state stays in force";
+                _metrics.Error("source");
+                Log.UnknownNode(_logger, message);
+                UpdateStatus(s => s with { LastError = message });
+                return null;
+            }
+
             return RulePlanCompiler.Compile(new PolicyMatcher(merged), new RulePlanOptions
             {
                 NodeName = Settings.NodeName,
@@ -594,6 +604,9 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
 
         [LoggerMessage(12, LogLevel.Error, "compile failed: {Error}")]
         public static partial void CompileFailed(ILogger logger, Exception exception, string error);
+
+        [LoggerMessage(18, LogLevel.Error, "{Message}")]
+        public static partial void UnknownNode(ILogger logger, string message);
 
         [LoggerMessage(13, LogLevel.Warning, "safe apply is on but has no target (set SafeApply.Targets, or run in a pod where KUBERNETES_SERVICE_HOST is set); the apply is kept")]
         public static partial void NoSafeApplyTarget(ILogger logger);
