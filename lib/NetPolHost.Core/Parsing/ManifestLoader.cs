@@ -53,12 +53,12 @@ public sealed class LoadResult
 /// Every problem is reported with file, line, column and field path, and all problems of a file are reported. Hostile
 /// input (binary data, huge files, deep nesting, exponential aliases, duplicate keys) gives errors, never another
 /// exception. Kinds NetPolHost does not use are skipped with a note. Objects with errors are left out of the snapshot.
-/// Directory entries whose names start with '.' are skipped (as in ConfigMap volumes, whose <c>..data</c> folders
-/// would otherwise load every file twice).
+/// Directories are walked by <see cref="ManifestFiles.Find"/> (entries whose names start with '.' are skipped, as in
+/// ConfigMap volumes, whose <c>..data</c> folders would otherwise load every file twice); a directory that cannot be
+/// read is an error.
 /// </remarks>
 public sealed class ManifestLoader
 {
-    private static readonly string[] s_extensions = [".yaml", ".yml", ".json"];
     private readonly ManifestLoaderOptions _options;
 
     /// <summary>Creates a loader.</summary>
@@ -84,7 +84,8 @@ public sealed class ManifestLoader
         {
             if (Directory.Exists(path))
             {
-                foreach (var file in EnumerateDirectory(session, path))
+                var files = ManifestFiles.Find(path, (dir, ex) => session.Error(dir, 0, 0, string.Empty, "expected a readable directory, found an error: " + ex.Message));
+                foreach (var file in files)
                 {
                     ReadFile(session, file, cache, seen);
                 }
@@ -127,75 +128,6 @@ public sealed class ManifestLoader
         session.Files.Add(sourceName);
         ReadContent(session, sourceName, content);
         return session.Finish();
-    }
-
-    /// <remarks>Symbolic links to directories are followed, each directory once (a link back to a parent does not
-    /// loop); a directory that cannot be read is reported and skipped.</remarks>
-    private static List<string> EnumerateDirectory(Session session, string root)
-    {
-        var pending = new Stack<(string Path, string Real)>();
-        var visited = new HashSet<string>(StringComparer.Ordinal);
-        var rootReal = RealPath(root, null);
-        pending.Push((root, rootReal));
-        visited.Add(rootReal);
-        var files = new List<string>();
-        while (pending.Count > 0)
-        {
-            var (dir, real) = pending.Pop();
-            List<string> entries;
-            try
-            {
-                entries = [.. Directory.EnumerateFileSystemEntries(dir)];
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                session.Error(dir, 0, 0, string.Empty, "expected a readable directory, found an error: " + ex.Message);
-                continue;
-            }
-
-            foreach (var entry in entries)
-            {
-                var name = System.IO.Path.GetFileName(entry);
-                if (name.StartsWith('.'))
-                {
-                    continue;
-                }
-
-                if (Directory.Exists(entry))
-                {
-                    var entryReal = RealPath(entry, real);
-                    if (visited.Add(entryReal))
-                    {
-                        pending.Push((entry, entryReal));
-                    }
-                }
-                else if (s_extensions.Any(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
-                {
-                    files.Add(entry);
-                }
-            }
-        }
-
-        files.Sort(StringComparer.Ordinal);
-        return files;
-    }
-
-    /// <summary>The path of a directory with symbolic links resolved (those of the entry itself; its parent's real
-    /// path is given).</summary>
-    private static string RealPath(string dir, string? parentReal)
-    {
-        var full = System.IO.Path.GetFullPath(dir);
-        var own = parentReal is null ? full : System.IO.Path.Join(parentReal, System.IO.Path.GetFileName(full));
-        try
-        {
-            // Resolve relative link targets against the real parent, so the same directory gets the same real path.
-            var target = new DirectoryInfo(own).ResolveLinkTarget(returnFinalTarget: true);
-            return target is null ? own : System.IO.Path.GetFullPath(target.FullName);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return own;
-        }
     }
 
     private void ReadFile(Session session, string file, ManifestFileCache? cache, HashSet<string> seen)

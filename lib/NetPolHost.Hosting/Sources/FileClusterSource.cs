@@ -50,7 +50,6 @@ internal sealed class FileSourceOptionsValidator : Microsoft.Extensions.Options.
 /// </remarks>
 public sealed partial class FileClusterSource : IClusterSource, IDisposable
 {
-    private static readonly string[] s_extensions = [".yaml", ".yml", ".json"];
     private readonly Microsoft.Extensions.Options.IOptions<FileSourceOptions> _optionsAccessor;
     private readonly ILogger _logger;
     private readonly ManifestLoader _loader = new();
@@ -243,8 +242,7 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
     }
 
     /// <summary>What the loader would read, with the size, write time and real path (links resolved) of each file.</summary>
-    /// <remarks>Walks the paths as the loader does: manifest extensions only, entries whose names start with '.'
-    /// skipped, links to directories followed once each.</remarks>
+    /// <remarks>Walks the paths with <see cref="ManifestFiles.Find"/>, as the loader does.</remarks>
     private Fingerprint Scan()
     {
         var stamps = new System.Text.StringBuilder();
@@ -252,15 +250,9 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
         var realPaths = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var path in Settings.Paths)
         {
-            var files = new List<string>();
-            if (Directory.Exists(path))
-            {
-                CollectFiles(path, files, stamps, realPaths);
-            }
-            else
-            {
-                files.Add(path);
-            }
+            IReadOnlyList<string> files = Directory.Exists(path)
+                ? ManifestFiles.Find(path, (dir, _) => stamps.Append(dir).Append(":unreadable;"))
+                : [path];
 
             foreach (var file in files)
             {
@@ -285,52 +277,6 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
         }
 
         return new Fingerprint(stamps.ToString(), links.ToString());
-    }
-
-    private static void CollectFiles(string root, List<string> files, System.Text.StringBuilder stamps, Dictionary<string, string> realPaths)
-    {
-        var pending = new Stack<string>();
-        var visited = new HashSet<string>(StringComparer.Ordinal) { RealPath(root, realPaths, 0) };
-        pending.Push(root);
-        var found = new List<string>();
-        while (pending.Count > 0)
-        {
-            var dir = pending.Pop();
-            List<string> entries;
-            try
-            {
-                entries = [.. Directory.EnumerateFileSystemEntries(dir)];
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                stamps.Append(dir).Append(":unreadable;");
-                continue;
-            }
-
-            foreach (var entry in entries)
-            {
-                var name = Path.GetFileName(entry);
-                if (name.StartsWith('.'))
-                {
-                    continue; // as the loader: ConfigMap volumes' ..data and ..2026_… folders hold the same files again
-                }
-
-                if (Directory.Exists(entry))
-                {
-                    if (visited.Add(RealPath(entry, realPaths, 0)))
-                    {
-                        pending.Push(entry);
-                    }
-                }
-                else if (s_extensions.Any(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
-                {
-                    found.Add(entry);
-                }
-            }
-        }
-
-        found.Sort(StringComparer.Ordinal);
-        files.AddRange(found);
     }
 
     /// <summary>The full path with every symbolic link resolved, in the directories as well as at the end (what
