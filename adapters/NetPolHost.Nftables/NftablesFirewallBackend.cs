@@ -97,6 +97,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
     public async Task<ApplyResult> ApplyAsync(RulePlan plan, ApplyOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        this.EnsureCanExpress(plan);
         options ??= new ApplyOptions();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

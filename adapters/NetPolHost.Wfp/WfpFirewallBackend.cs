@@ -66,7 +66,11 @@ public sealed partial class WfpFirewallBackend : IFirewallBackend, IBackendJsonR
     public string Name => WfpFilterTranslator.BackendName;
 
     /// <inheritdoc/>
-    public BackendCapabilities Capabilities =>
+    public BackendCapabilities Capabilities => Supported;
+
+    /// <summary>What WFP filters express: no SCTP ports (port conditions apply to TCP and UDP) and no pod traffic (it is
+    /// switched in the virtual switch, not seen at the ALE layers).</summary>
+    internal const BackendCapabilities Supported =
         BackendCapabilities.IPv4 | BackendCapabilities.IPv6 | BackendCapabilities.PortRanges | BackendCapabilities.HostTraffic
         | BackendCapabilities.AtomicApply | BackendCapabilities.Incremental;
 
@@ -168,7 +172,7 @@ public sealed partial class WfpFirewallBackend : IFirewallBackend, IBackendJsonR
 
                     return new ApplyResult
                     {
-                        Changed = changes.Count > 0 && !options.DryRun,
+                        Changed = changes.Count > 0,
                         DryRun = options.DryRun,
                         ObjectsAdded = added,
                         ObjectsRemoved = removed,

@@ -60,7 +60,11 @@ public sealed partial class WindowsFirewallBackend : IFirewallBackend, IDisposab
     public string GroupName => _options.GroupName;
 
     /// <inheritdoc/>
-    public BackendCapabilities Capabilities =>
+    public BackendCapabilities Capabilities => Supported;
+
+    /// <summary>What Windows Firewall rules express: no SCTP ports (rules carry ports only for TCP and UDP), no pod
+    /// traffic (it is switched in the virtual switch), no transactions.</summary>
+    internal const BackendCapabilities Supported =
         BackendCapabilities.IPv4 | BackendCapabilities.IPv6 | BackendCapabilities.PortRanges | BackendCapabilities.HostTraffic | BackendCapabilities.Incremental;
 
     /// <summary>A PowerShell script that replaces the owned group with the rules of <paramref name="plan"/>.</summary>
@@ -91,13 +95,16 @@ public sealed partial class WindowsFirewallBackend : IFirewallBackend, IDisposab
             var diff = FirewallRuleDiff.Compute(translation.Rules, actual, options.Full);
             if (diff.IsEmpty || options.DryRun)
             {
+                // A dry run reports what an apply would change (Windows Firewall has no dry run: nothing is sent).
                 return new ApplyResult
                 {
-                    Changed = false,
+                    Changed = !diff.IsEmpty,
                     DryRun = options.DryRun,
+                    ObjectsAdded = options.DryRun ? diff.Added : 0,
+                    ObjectsRemoved = options.DryRun ? diff.Removed : 0,
                     Changes = options.DryRun ? diff.Changes.Select(c => c.ToString()).ToList() : [],
                     Duration = stopwatch.Elapsed,
-                    Warnings = warnings,
+                    Warnings = options.DryRun ? [.. warnings, "Windows Firewall has no dry run: NetPolHost computed these changes but did not send them"] : warnings,
                 };
             }
 

@@ -1,5 +1,6 @@
-// A minimal node agent on the NetPolHost packages: it watches a folder of manifests and enforces them on this host
-// (firewalld when it runs, else nftables; Windows Firewall on Windows), incrementally, until Ctrl+C.
+// A minimal node agent on the NetPolHost packages: it watches a folder of manifests and enforces them with nftables on
+// this host, incrementally, until Ctrl+C. It references only Hosting and the nftables backend (for the automatic choice
+// of a backend, reference NetPolHost.AutomaticBackend and call UseAutomaticBackend()).
 //   sudo dotnet run --project examples/CustomAgent -- /etc/netpolhost node-1
 //   dotnet run --project examples/CustomAgent -- examples/sample node-1 --plan     (print the plan, change nothing)
 using Microsoft.Extensions.DependencyInjection;
@@ -27,9 +28,15 @@ if (args.Contains("--plan"))
     return load.IsValid ? 0 : 2;
 }
 
+if (!OperatingSystem.IsLinux())
+{
+    Console.Error.WriteLine("this agent enforces with nftables, on Linux only");
+    return 2;
+}
+
 var builder = Host.CreateApplicationBuilder();
 builder.Services.AddNetPolHost()
-    .UseAutomaticBackend()
+    .UseNftables()
     .AddNodeAgent(o =>
     {
         o.NodeName = node;

@@ -4,11 +4,13 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NetPolHost.Hosting.Agent;
+using NetPolHost.Hosting.Diagnostics;
 using NetPolHost.Hosting.Sources;
+using NetPolHost.Sources;
 
 namespace NetPolHost;
 
-/// <summary>Registers the node agent, its sources and the automatic backend choice.</summary>
+/// <summary>Registers the node agent and its file source.</summary>
 public static class HostingNetPolHostBuilderExtensions
 {
     /// <summary>Adds the node agent as a hosted service.</summary>
@@ -29,7 +31,15 @@ public static class HostingNetPolHostBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NodeAgentOptions>, NodeAgentOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IConnectivityCheck, TcpConnectivityCheck>();
-        services.TryAddSingleton<NodeAgent>();
+        services.TryAddSingleton(sp => new NetPolHostMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(sp => new NodeAgent(
+            sp.GetRequiredService<Backends.IFirewallBackend>(),
+            sp.GetServices<IClusterSource>(),
+            sp.GetRequiredService<IOptions<NodeAgentOptions>>(),
+            sp.GetRequiredService<NetPolHostMetrics>(),
+            sp.GetRequiredService<ILogger<NodeAgent>>(),
+            sp.GetRequiredService<IConnectivityCheck>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IAgentStatusProvider>(sp => sp.GetRequiredService<NodeAgent>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, NodeAgent>(sp => sp.GetRequiredService<NodeAgent>()));
         return builder;
@@ -64,59 +74,5 @@ public static class HostingNetPolHostBuilderExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterSource, FileClusterSource>(sp =>
             new FileClusterSource(sp.GetRequiredService<IOptions<FileSourceOptions>>(), sp.GetService<ILogger<FileClusterSource>>())));
         return builder;
-    }
-
-    /// <summary>Chooses the backend for this host: on Linux firewalld when it is running (an nftables table of our own
-    /// cannot open what firewalld's chains drop), else nftables; on Windows the Windows Firewall.</summary>
-    /// <param name="builder">The builder.</param>
-    /// <returns>The builder.</returns>
-    /// <exception cref="PlatformNotSupportedException">The operating system has no supported firewall.</exception>
-    public static INetPolHostBuilder UseAutomaticBackend(this INetPolHostBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        if (OperatingSystem.IsLinux())
-        {
-            return IsFirewalldRunning() ? builder.UseFirewalld() : builder.UseNftables();
-        }
-
-        if (OperatingSystem.IsWindows())
-        {
-            return builder.UseWindowsFirewall();
-        }
-
-        throw new PlatformNotSupportedException("NetPolHost has backends for Linux (nftables, firewalld) and Windows (Windows Firewall, WFP) only.");
-    }
-
-    /// <summary>Whether a process named firewalld runs on this host (looked up in /proc).</summary>
-    /// <returns><see langword="true"/> when one does.</returns>
-    public static bool IsFirewalldRunning()
-    {
-        if (!Directory.Exists("/proc"))
-        {
-            return false;
-        }
-
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            var name = Path.GetFileName(dir);
-            if (name.Length == 0 || !char.IsAsciiDigit(name[0]))
-            {
-                continue;
-            }
-
-            try
-            {
-                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
-                if (cmdline.Split('\0').Take(2).Any(part => Path.GetFileName(part) == "firewalld"))
-                {
-                    return true;
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return false;
     }
 }

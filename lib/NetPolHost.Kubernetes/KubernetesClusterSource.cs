@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using NetPolHost.Hosting.Sources;
+using NetPolHost.Sources;
 using NetPolHost.Kubernetes.Internal;
 
 namespace NetPolHost.Kubernetes;

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using NetPolHost.Hosting.Sources;
+using NetPolHost.Sources;
 using NetPolHost.Kubernetes;
 
 namespace NetPolHost;

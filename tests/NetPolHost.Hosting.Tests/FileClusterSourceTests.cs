@@ -1,4 +1,5 @@
 using NetPolHost.Hosting.Sources;
+using NetPolHost.Sources;
 
 namespace NetPolHost.Hosting.Tests;
 

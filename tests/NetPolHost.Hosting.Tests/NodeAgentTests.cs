@@ -1,9 +1,9 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using NetPolHost.Diagnostics;
+using NetPolHost.Hosting.Diagnostics;
 using NetPolHost.Hosting.Agent;
-using NetPolHost.Hosting.Sources;
+using NetPolHost.Sources;
 using NetPolHost.Model;
 using NetPolHost.Parsing;
 using NetPolHost.TestKit;

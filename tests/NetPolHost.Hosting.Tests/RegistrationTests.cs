@@ -3,9 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using NetPolHost.Backends;
-using NetPolHost.Diagnostics;
+using NetPolHost.Hosting.Diagnostics;
 using NetPolHost.Hosting.Agent;
-using NetPolHost.Hosting.Sources;
+using NetPolHost.Sources;
 using NetPolHost.TestKit;
 
 namespace NetPolHost.Hosting.Tests;
@@ -16,8 +16,10 @@ public sealed class RegistrationTests
     public void AddNetPolHost_Twice_IsSafe()
     {
         var services = new ServiceCollection();
-        services.AddNetPolHost();
-        services.AddNetPolHost();
+        services.AddNetPolHost().AddNodeAgent();
+        var count = services.Count;
+        services.AddNetPolHost().AddNodeAgent();
+        Assert.Equal(count, services.Count);
         Assert.Single(services, d => d.ServiceType == typeof(NetPolHostMetrics));
     }
 
@@ -121,7 +123,7 @@ public sealed class RegistrationTests
     public void UseAutomaticBackend_OnLinuxWithoutFirewalld_ChoosesNftables()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "the automatic choice is tested on Linux");
-        Assert.SkipWhen(HostingNetPolHostBuilderExtensions.IsFirewalldRunning(), "firewalld runs on this host");
+        Assert.SkipWhen(OperatingSystem.IsLinux() && NetPolHost.Firewalld.FirewalldFirewallBackend.IsRunningOnThisHost(), "firewalld runs on this host");
         var builder = new ServiceCollection().AddNetPolHost().UseAutomaticBackend();
         Assert.Equal("nftables", builder.BackendName());
     }

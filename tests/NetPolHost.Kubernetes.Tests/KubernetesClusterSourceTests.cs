@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using NetPolHost.Hosting.Sources;
+using NetPolHost.Sources;
 using NetPolHost.Kubernetes.Tests.Fakes;
 using NetPolHost.Model;
 using NetPolHost.Parsing;

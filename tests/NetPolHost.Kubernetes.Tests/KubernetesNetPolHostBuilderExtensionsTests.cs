@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using NetPolHost.Hosting.Sources;
+using NetPolHost.Sources;
 using NetPolHost.Kubernetes.Tests.Fakes;
 using NetPolHost.Model;
 using NetPolHost.Planning;

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using NetPolHost.Backends;
 using NetPolHost.Matching;
 using NetPolHost.Model;
 using NetPolHost.Planning;
@@ -38,15 +39,9 @@ internal static class WfpFilterTranslator
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
+        // WFP port conditions apply to TCP and UDP only: the backend does not declare Sctp, and such plans are refused.
+        BackendContract.EnsureCanExpress(plan, BackendName, WfpFirewallBackend.Supported);
         var hosts = plan.Endpoints.Where(e => e.Kind == PlanEndpointKind.HostEndpoint).ToList();
-        foreach (var id in hosts.SelectMany(e => e.Ingress.Rules.Concat(e.Egress.Rules)))
-        {
-            var rule = plan.GetRule(id);
-            if (!rule.Ports.IsAll && rule.Ports.Ranges.Any(r => r.Protocol == Protocol.Sctp && !r.IsAllPorts))
-            {
-                throw new UnsupportedPolicyFeatureException(BackendName, "SCTP ports (WFP port conditions apply to TCP and UDP)", rule.Source.Policy.ToString());
-            }
-        }
 
         var warnings = new List<string>();
         var filters = new Dictionary<Guid, WfpFilter>();

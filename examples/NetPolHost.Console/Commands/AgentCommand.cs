@@ -65,7 +65,7 @@ internal static partial class AgentCommand
             var targets = parse.GetValue(safeApply) ?? [];
             foreach (var target in targets)
             {
-                if (!NetPolHost.Hosting.Agent.TcpConnectivityCheck.TryParseTarget(target, out _, out _))
+                if (!NetPolHost.Hosting.Agent.SafeApplyOptions.IsValidTarget(target))
                 {
                     throw new CliUsageException($"--safe-apply '{target}' is not host:port with a port 1-65535 (e.g. 10.96.0.1:443 or [fd00::1]:6443).");
                 }
@@ -87,9 +87,7 @@ internal static partial class AgentCommand
             var backendName = parse.GetValue(backend)!;
             if (backendName == "auto")
             {
-                backendName = OperatingSystem.IsWindows() ? "windows-firewall"
-                    : OperatingSystem.IsLinux() && NetPolHost.HostingNetPolHostBuilderExtensions.IsFirewalldRunning() ? "firewalld"
-                    : "nftables";
+                backendName = AutomaticBackendNetPolHostBuilderExtensions.ChooseBackendName();
             }
 
             switch (backendName)

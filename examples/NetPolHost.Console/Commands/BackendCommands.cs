@@ -54,6 +54,7 @@ internal static class BackendCommands
             var firewall = BackendRegistry.Create(parse.GetValue(backend)!, Settings(parse, table, netns), forPlanOnly: false);
             try
             {
+                firewall.EnsureCanExpress(plan);
                 var result = await firewall.ApplyAsync(plan, new ApplyOptions { DryRun = parse.GetValue(dryRun) }, token).ConfigureAwait(false);
                 foreach (var note in plan.Notes)
                 {

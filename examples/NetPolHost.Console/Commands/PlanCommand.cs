@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NetPolHost.Backends;
 using NetPolHost.Planning;
 
 namespace NetPolHost.Cli.Commands;
@@ -43,12 +44,17 @@ internal static class PlanCommand
             Common.WarnUnknownNode(snapshot, nodeName, io);
             var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = nodeName });
             var settings = new BackendSettings { TableName = parse.GetValue(table) };
+            if (backendName is not null)
+            {
+                BackendRegistry.Create(backendName, settings, forPlanOnly: true).EnsureCanExpress(plan);
+            }
+
             switch (format)
             {
                 case "native":
                     io.Out.Write(BackendRegistry.Create(backendName!, settings, forPlanOnly: true).RenderNative(plan));
                     break;
-                case "json" when backendName is not null && BackendRegistry.Create(backendName, settings, forPlanOnly: true) is Backends.IBackendJsonRenderer json:
+                case "json" when backendName is not null && BackendRegistry.Create(backendName, settings, forPlanOnly: true) is IBackendJsonRenderer json:
                     io.Out.WriteLine(json.RenderJson(plan));
                     break;
                 case "json":

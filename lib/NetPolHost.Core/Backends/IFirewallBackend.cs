@@ -37,7 +37,7 @@ public enum BackendCapabilities
 /// <summary>Options of one apply.</summary>
 public sealed record ApplyOptions
 {
-    /// <summary>Have the operating system check the change without committing it.</summary>
+    /// <summary>Commit nothing: report what would change, having the operating system check the change where it can.</summary>
     public bool DryRun { get; init; }
 
     /// <summary>Do not trust the state applied last: make everything the backend owns equal to the plan whatever the
@@ -49,10 +49,11 @@ public sealed record ApplyOptions
 /// <summary>What an apply changed.</summary>
 public sealed record ApplyResult
 {
-    /// <summary>Whether anything changed (false for a repeated apply of the same plan).</summary>
+    /// <summary>Whether anything changed (false for a repeated apply of the same plan); in a dry run, whether a real
+    /// apply would change anything.</summary>
     public required bool Changed { get; init; }
 
-    /// <summary>Whether this was a dry run (nothing committed).</summary>
+    /// <summary>Whether this was a dry run (nothing committed; the rest of the result says what would change).</summary>
     public bool DryRun { get; init; }
 
     /// <summary>Objects added (tables, chains, sets, rules, policies, filters…).</summary>
@@ -93,11 +94,30 @@ public sealed record BackendStatus
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
-/// <summary>A host firewall that enforces <see cref="RulePlan"/>s.</summary>
+/// <summary>A host firewall that enforces <see cref="RulePlan"/>s. This is the one contract every backend keeps; the
+/// contract test suite in the test kit (<c>BackendContractSuite</c>) runs every backend through it.</summary>
 /// <remarks>
-/// Each backend owns one named slice of host state (an nft table, firewalld objects with a prefix, a Windows Firewall
-/// rule group, a WFP provider and sublayer) and never touches anything else. <see cref="ApplyAsync"/> is atomic and
-/// idempotent: it replaces the whole plan or changes nothing.
+/// <para><b>Ownership.</b> A backend owns one named slice of host state (an nft table, firewalld objects with a prefix,
+/// a Windows Firewall rule group, a WFP provider and sublayer) and never creates, changes or removes anything else.</para>
+/// <para><b>Capabilities.</b> <see cref="Capabilities"/> is what the backend can express. A plan that needs a capability
+/// it lacks is refused with <see cref="UnsupportedPolicyFeatureException"/> naming the capability, before anything
+/// changes (see <see cref="BackendContract"/>, which callers also use where they make plans). Endpoints outside the
+/// backend's scope (<see cref="BackendCapabilities.PodTraffic"/>, <see cref="BackendCapabilities.HostTraffic"/>) are
+/// left alone and reported in <see cref="ApplyResult.Warnings"/>.</para>
+/// <para><b>Idempotence.</b> Applying the plan that is in force changes nothing and returns
+/// <see cref="ApplyResult.Changed"/> = <see langword="false"/>.</para>
+/// <para><b>Atomicity</b> only where declared. With <see cref="BackendCapabilities.AtomicApply"/> an apply commits the
+/// whole plan or nothing (a failed apply leaves the previous state). Without it (firewalld, Windows Firewall) an apply is
+/// a sequence of changes: a failure may leave part of the change in force, the exception says so, and applying again
+/// completes it.</para>
+/// <para><b>Dry run.</b> <see cref="ApplyOptions.DryRun"/> commits nothing. The result has
+/// <see cref="ApplyResult.DryRun"/> set, and <see cref="ApplyResult.Changed"/>, the counts and
+/// <see cref="ApplyResult.Changes"/> describe what a real apply of the same plan would change now. Where the firewall
+/// can check a change without committing it (nftables), it does; elsewhere the backend computes the change and a
+/// warning says that nothing was sent.</para>
+/// <para><b>Remove.</b> <see cref="RemoveAllAsync"/> deletes every object the backend owns and nothing else; afterwards
+/// <see cref="GetStatusAsync"/> reports <see cref="BackendStatus.Present"/> = <see langword="false"/>, and removing
+/// again (or when nothing is owned) succeeds and changes nothing.</para>
 /// </remarks>
 public interface IFirewallBackend
 {
@@ -111,13 +131,16 @@ public interface IFirewallBackend
     /// <param name="plan">The plan.</param>
     /// <param name="options">Options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels before the change is committed.</param>
-    /// <returns>What changed.</returns>
+    /// <returns>What changed (in a dry run: what would change).</returns>
     /// <exception cref="BackendUnavailableException">The backend cannot be used here.</exception>
-    /// <exception cref="BackendApplyException">The operating system refused the change; nothing was changed.</exception>
-    /// <exception cref="UnsupportedPolicyFeatureException">The plan uses a feature the backend cannot enforce.</exception>
+    /// <exception cref="BackendApplyException">The operating system refused the change. With
+    /// <see cref="BackendCapabilities.AtomicApply"/> nothing was changed; without it, part of the change may be in force
+    /// and the message says so.</exception>
+    /// <exception cref="UnsupportedPolicyFeatureException">The plan needs a capability the backend lacks; nothing was
+    /// changed.</exception>
     Task<ApplyResult> ApplyAsync(RulePlan plan, ApplyOptions? options = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes everything the backend owns, and nothing else.</summary>
+    /// <summary>Removes everything the backend owns, and nothing else. Succeeds, changing nothing, when nothing is owned.</summary>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>A task.</returns>
     /// <exception cref="BackendUnavailableException">The backend cannot be used here.</exception>

@@ -11,7 +11,7 @@ public interface INetPolHostBuilder
 
 /// <summary>Records which backend a service collection uses (one backend per host).</summary>
 /// <param name="Name">The backend name, e.g. <c>nftables</c>.</param>
-public sealed record NetPolHostBackendRegistration(string Name);
+internal sealed record NetPolHostBackendRegistration(string Name);
 
 /// <summary>Helpers for backend packages registering themselves.</summary>
 public static class NetPolHostBuilderExtensions

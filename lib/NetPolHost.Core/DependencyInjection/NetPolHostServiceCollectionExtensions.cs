@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using NetPolHost;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -6,7 +5,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers NetPolHost in a service collection.</summary>
 public static class NetPolHostServiceCollectionExtensions
 {
-    /// <summary>Adds NetPolHost's core services (safe to call more than once) and returns a builder to choose a backend.</summary>
+    /// <summary>Adds NetPolHost's core services (options; safe to call more than once) and returns a builder to choose a backend.</summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The builder, e.g. for <c>.UseNftables()</c>.</returns>
     /// <example><code>services.AddNetPolHost().UseNftables(o => o.TableName = "netpolhost");</code></example>
@@ -14,7 +13,6 @@ public static class NetPolHostServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions();
-        services.TryAddSingleton<NetPolHost.Diagnostics.NetPolHostMetrics>();
         return new Builder(services);
     }
 

@@ -64,6 +64,24 @@ public sealed class UnsupportedPolicyFeatureException : NetPolHostException
         Policy = policy;
     }
 
+    /// <summary>Creates the exception for a capability the backend does not declare.</summary>
+    /// <param name="backend">The backend name.</param>
+    /// <param name="feature">The feature, e.g. "SCTP ports".</param>
+    /// <param name="policy">The policy that uses it, as <c>namespace/name</c>.</param>
+    /// <param name="missing">The capability the backend lacks.</param>
+    public UnsupportedPolicyFeatureException(string backend, string feature, string policy, Backends.BackendCapabilities missing)
+        : base($"Backend '{backend}' cannot enforce {feature}, which policy '{policy}' uses: it lacks the capability {missing}.")
+    {
+        Backend = backend;
+        Feature = feature;
+        Policy = policy;
+        MissingCapability = missing;
+    }
+
+    /// <summary>The capability the backend lacks, when that is why it refused (<see cref="Backends.BackendCapabilities.None"/>
+    /// for a feature outside the capability flags, such as an interface name the firewall cannot match).</summary>
+    public Backends.BackendCapabilities MissingCapability { get; }
+
     /// <summary>The backend name.</summary>
     public string Backend { get; }
 

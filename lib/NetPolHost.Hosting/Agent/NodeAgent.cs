@@ -5,11 +5,11 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NetPolHost.Backends;
-using NetPolHost.Diagnostics;
-using NetPolHost.Hosting.Sources;
+using NetPolHost.Hosting.Diagnostics;
 using NetPolHost.Matching;
 using NetPolHost.Model;
 using NetPolHost.Planning;
+using NetPolHost.Sources;
 
 namespace NetPolHost.Hosting.Agent;
 
@@ -47,15 +47,28 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
     private DateTimeOffset? _retryAt;
     private DateTimeOffset _pendingChangedAt = DateTimeOffset.MaxValue; // the earliest change not yet in force
 
-    /// <summary>Creates the agent (normally through dependency injection).</summary>
+    /// <summary>Creates the agent (normally through dependency injection: <c>AddNodeAgent()</c>).</summary>
     /// <param name="backend">The host firewall.</param>
     /// <param name="sources">Where the cluster's state comes from.</param>
     /// <param name="options">The agent's options.</param>
-    /// <param name="metrics">Metrics.</param>
     /// <param name="logger">Logger.</param>
     /// <param name="connectivity">The safe-apply connectivity check.</param>
     /// <param name="time">The clock.</param>
+    /// <param name="meterFactory">Creates the meter <see cref="NetPolHost.Diagnostics.NetPolHostMeter.Name"/>, or
+    /// <see langword="null"/> for a meter of its own.</param>
     public NodeAgent(
+        IFirewallBackend backend,
+        IEnumerable<IClusterSource> sources,
+        IOptions<NodeAgentOptions> options,
+        ILogger<NodeAgent> logger,
+        IConnectivityCheck connectivity,
+        TimeProvider time,
+        System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
+        : this(backend, sources, options, new NetPolHostMetrics(meterFactory), logger, connectivity, time)
+    {
+    }
+
+    internal NodeAgent(
         IFirewallBackend backend,
         IEnumerable<IClusterSource> sources,
         IOptions<NodeAgentOptions> options,
@@ -327,12 +340,23 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
                 return null;
             }
 
-            return RulePlanCompiler.Compile(new PolicyMatcher(merged), new RulePlanOptions
+            var plan = RulePlanCompiler.Compile(new PolicyMatcher(merged), new RulePlanOptions
             {
                 NodeName = Settings.NodeName,
                 NodeAddresses = Settings.NodeAddresses.Count == 0 ? null : [.. Settings.NodeAddresses.Select(IPAddress.Parse)],
                 HostEndpoints = [.. Settings.HostEndpoints],
             });
+
+            // A plan the backend cannot express is refused here, before anything is applied.
+            _backend.EnsureCanExpress(plan);
+            return plan;
+        }
+        catch (UnsupportedPolicyFeatureException ex)
+        {
+            _metrics.Error("unsupported");
+            Log.CompileFailed(_logger, ex, ex.Message);
+            UpdateStatus(s => s with { LastError = ex.Message + " The last valid state stays in force." });
+            return null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -47,6 +47,12 @@ public sealed class SafeApplyOptions
     /// <summary>How long connectivity may take to confirm (the agent applies nothing else meanwhile).</summary>
     /// <value>Default 10 seconds; more than 0 and at most 5 minutes.</value>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether <paramref name="target"/> is a valid entry of <see cref="Targets"/>: <c>host:port</c> or
+    /// <c>[v6]:port</c> with a port from 1 to 65535.</summary>
+    /// <param name="target">The text.</param>
+    /// <returns><see langword="true"/> when valid.</returns>
+    public static bool IsValidTarget(string target) => TcpConnectivityCheck.TryParseTarget(target, out _, out _);
 }
 
 /// <summary>Checks <see cref="NodeAgentOptions"/> at start and lists every broken field.</summary>
@@ -115,7 +121,7 @@ public interface IConnectivityCheck
 }
 
 /// <summary>Connectivity by TCP connect: the first target that accepts a connection confirms.</summary>
-public sealed class TcpConnectivityCheck : IConnectivityCheck
+internal sealed class TcpConnectivityCheck : IConnectivityCheck
 {
     /// <inheritdoc/>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled: that is no answer
@@ -183,7 +189,7 @@ public sealed class TcpConnectivityCheck : IConnectivityCheck
     /// <param name="host">The host.</param>
     /// <param name="port">The port.</param>
     /// <returns><see langword="true"/> when valid.</returns>
-    public static bool TryParseTarget(string target, out string host, out int port)
+    internal static bool TryParseTarget(string target, out string host, out int port)
     {
         host = string.Empty;
         port = 0;

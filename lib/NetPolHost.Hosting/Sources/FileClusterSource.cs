@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NetPolHost.Parsing;
+using NetPolHost.Sources;
 
 namespace NetPolHost.Hosting.Sources;
 

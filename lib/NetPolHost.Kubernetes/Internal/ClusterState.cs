@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using NetPolHost.Hosting.Sources;
+using NetPolHost.Sources;
 using NetPolHost.Model;
 using NetPolHost.Parsing;
 

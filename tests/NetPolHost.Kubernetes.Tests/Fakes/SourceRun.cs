@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using NetPolHost.Hosting.Sources;
+using NetPolHost.Sources;
 
 namespace NetPolHost.Kubernetes.Tests.Fakes;
 

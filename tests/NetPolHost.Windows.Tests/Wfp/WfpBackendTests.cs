@@ -9,7 +9,7 @@ using NetPolHost.Wfp.Filters;
 using NetPolHost.Windows.Tests.Conformance;
 using NetPolHost.Windows.Tests.Fakes;
 using NetPolHost.WindowsFirewall;
-using static NetPolHost.Windows.Tests.Plans;
+using static NetPolHost.TestKit.HandPlans;
 
 namespace NetPolHost.Windows.Tests.Wfp;
 

@@ -2,7 +2,7 @@ using NetPolHost.Model;
 using NetPolHost.Planning;
 using NetPolHost.WindowsFirewall;
 using NetPolHost.WindowsFirewall.Rules;
-using static NetPolHost.Windows.Tests.Plans;
+using static NetPolHost.TestKit.HandPlans;
 
 namespace NetPolHost.Windows.Tests.WindowsFirewall;
 
@@ -114,7 +114,8 @@ public sealed class FirewallRuleTranslatorTests
     {
         var plan = HostPlan(["192.168.1.10"], [Rule("r1", Direction.Ingress, Peers("10.0.0.1"), Ports((Protocol.Sctp, 80, 80)), "shop/sctp")]);
         var ex = Assert.Throws<UnsupportedPolicyFeatureException>(() => FirewallRuleTranslator.Translate(plan, s_options));
-        Assert.Equal("Backend 'windows-firewall' cannot enforce SCTP ports (Windows Firewall rules carry ports only for TCP and UDP), which policy 'shop/sctp' uses.", ex.Message);
+        Assert.Equal("Backend 'windows-firewall' cannot enforce SCTP ports, which policy 'shop/sctp' uses: it lacks the capability Sctp.", ex.Message);
+        Assert.Equal(NetPolHost.Backends.BackendCapabilities.Sctp, ex.MissingCapability);
     }
 
     [Fact]

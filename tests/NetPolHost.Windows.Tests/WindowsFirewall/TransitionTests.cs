@@ -5,7 +5,7 @@ using NetPolHost.Windows.Tests.Conformance;
 using NetPolHost.Windows.Tests.Fakes;
 using NetPolHost.WindowsFirewall;
 using NetPolHost.WindowsFirewall.Rules;
-using static NetPolHost.Windows.Tests.Plans;
+using static NetPolHost.TestKit.HandPlans;
 
 namespace NetPolHost.Windows.Tests.WindowsFirewall;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace NetPolHost.Diagnostics;
+namespace NetPolHost.Hosting.Diagnostics;
 
 /// <summary>
 /// NetPolHost's metrics on the meter <c>NetPolHost</c> (read them with OpenTelemetry or
@@ -11,10 +11,10 @@ namespace NetPolHost.Diagnostics;
 /// (seconds), <c>netpolhost.owned.rules</c> and <c>netpolhost.owned.elements</c> (what the backend holds after the last
 /// apply), <c>netpolhost.drift.repairs</c> and <c>netpolhost.errors</c> (tagged with the stage that failed).
 /// </remarks>
-public sealed class NetPolHostMetrics : IDisposable
+internal sealed class NetPolHostMetrics : IDisposable
 {
     /// <summary>The meter name.</summary>
-    public const string MeterName = "NetPolHost";
+    public const string MeterName = NetPolHost.Diagnostics.NetPolHostMeter.Name;
 
     private readonly Meter _meter;
     private readonly Counter<long> _applies;

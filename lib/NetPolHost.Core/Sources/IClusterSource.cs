@@ -1,7 +1,7 @@
 using NetPolHost.Model;
 using NetPolHost.Parsing;
 
-namespace NetPolHost.Hosting.Sources;
+namespace NetPolHost.Sources;
 
 /// <summary>A complete view from one source: a snapshot, or the errors that kept the source from producing one.</summary>
 /// <param name="Source">The source's name.</param>

@@ -3,10 +3,10 @@ using NetPolHost.Matching;
 using NetPolHost.Model;
 using NetPolHost.Planning;
 
-namespace NetPolHost.Windows.Tests;
+namespace NetPolHost.TestKit;
 
-/// <summary>Hand-built plans for translation tests.</summary>
-internal static class Plans
+/// <summary>Hand-built plans for translation and contract tests.</summary>
+public static class HandPlans
 {
     public static PlanRule Rule(string id, Direction direction, AddressSet peers, PortSet ports, string policy = "prod/p") => new()
     {
