@@ -1,11 +1,11 @@
-using System.Security.Cryptography;
 using System.Text;
+using NetPolHost.Planning;
 
 namespace NetPolHost.Firewalld.Mapping;
 
-/// <summary>Names of the firewalld objects the backend owns. Every name is the prefix, a fixed word or hex digits of a
-/// hash, and a family suffix: never user text. Policy names stay within firewalld's 18 characters, ipset names within
-/// 32.</summary>
+/// <summary>Names of the firewalld objects the backend owns. Every name is the prefix, a fixed word or a short key
+/// (<see cref="ShortKeys"/>: hex digits of a hash, lengthened on a collision), and a family suffix: never user text.
+/// Policy names stay within firewalld's 18 characters, ipset names within 32.</summary>
 internal static class FirewalldNames
 {
     /// <summary>The marker written as the short description of every owned object; only objects with the prefix and this
@@ -28,34 +28,33 @@ internal static class FirewalldNames
     /// <summary>The ipset of the addresses of every pod on this node.</summary>
     public static string LocalPods(string prefix, bool v6) => prefix + "-pods" + Family(v6);
 
+    /// <summary>The most hex digits of a key in an ipset name: with an 8-character prefix, "-", a kind letter and a
+    /// family suffix, 20 fill firewalld's 32 characters.</summary>
+    public const int MaxKeyDigits = 20;
+
+    /// <summary>The short keys of one mapping: 10 hex digits, at most <see cref="MaxKeyDigits"/> on a collision.</summary>
+    public static ShortKeys NewKeys() => new(10, maxDigits: MaxKeyDigits);
+
     /// <summary>The ipset of the addresses of endpoints that share one rule list in one direction.</summary>
     /// <param name="prefix">The prefix.</param>
     /// <param name="kind">'e' pod egress, 'i' pod ingress, 'h' host ingress, 'o' host egress.</param>
     /// <param name="ruleIds">The rule list (plan rule ids).</param>
     /// <param name="v6">The family.</param>
-    /// <param name="hexDigits">10; 20 (the most an ipset name has room for) when 10 collide with another group's.</param>
-    public static string EndpointGroup(string prefix, char kind, IEnumerable<string> ruleIds, bool v6, int hexDigits = 10) =>
-        prefix + "-" + kind + Hash(kind + ":" + string.Join(",", ruleIds), hexDigits) + Family(v6);
+    /// <param name="keys">The short keys of this mapping (<see cref="NewKeys"/>).</param>
+    public static string EndpointGroup(string prefix, char kind, IEnumerable<string> ruleIds, bool v6, ShortKeys keys) =>
+        prefix + "-" + kind + keys.Get(kind + ":" + string.Join(",", ruleIds)) + Family(v6);
 
     /// <summary>The ipset of the union of the peers of some rules.</summary>
     /// <param name="prefix">The prefix.</param>
     /// <param name="type">The ipset type.</param>
     /// <param name="ruleIds">The rules (plan rule ids).</param>
     /// <param name="v6">The family.</param>
-    /// <param name="hexDigits">10; 20 when 10 collide with another peer set's.</param>
-    public static string Peers(string prefix, string type, IEnumerable<string> ruleIds, bool v6, int hexDigits = 10) =>
-        prefix + "-p" + Hash("peers:" + type + ":" + string.Join(",", ruleIds), hexDigits) + Family(v6);
+    /// <param name="keys">The short keys of this mapping (<see cref="NewKeys"/>).</param>
+    public static string Peers(string prefix, string type, IEnumerable<string> ruleIds, bool v6, ShortKeys keys) =>
+        prefix + "-p" + keys.Get("peers:" + type + ":" + string.Join(",", ruleIds)) + Family(v6);
 
     /// <summary>Whether a name has the owned prefix (<c>PREFIX-</c>).</summary>
     public static bool HasPrefix(string name, string prefix) => name.StartsWith(prefix + "-", StringComparison.Ordinal);
-
-    /// <summary>Hex digits of SHA-256.</summary>
-    public static string Hash(string text, int hexDigits)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
-        return Convert.ToHexStringLower(hash)[..hexDigits];
-    }
 
     /// <summary>Makes user text safe for a comment line: letters, digits and <c> ./_:-[]</c> only, at most 100 characters.</summary>
     public static string Comment(string text)

@@ -102,8 +102,8 @@ internal static class FirewalldPolicyMapper
     {
         private readonly Dictionary<string, IpsetSpec> _ipsets = new(StringComparer.Ordinal);
 
-        /// <summary>What each hashed ipset name was made from, to detect two sources with one short hash.</summary>
-        private readonly Dictionary<string, string> _owners = new(StringComparer.Ordinal);
+        /// <summary>The keys of the hashed ipset names: two sources never share one.</summary>
+        private readonly ShortKeys _keys = FirewalldNames.NewKeys();
         private readonly List<string> _warnings = [];
 
         public FirewalldState Build()
@@ -289,15 +289,7 @@ internal static class FirewalldPolicyMapper
 
         private string EndpointSet(char kind, IReadOnlyList<string> ids, List<PlanEndpoint> members, bool v6, string what)
         {
-            var name = FirewalldNames.EndpointGroup(prefix, kind, ids, v6);
-            var owner = kind + ":" + string.Join(",", ids);
-            if (_owners.TryGetValue(name, out var other) && other != owner)
-            {
-                // Two rule lists whose short hashes agree must not share an ipset.
-                name = FirewalldNames.EndpointGroup(prefix, kind, ids, v6, 20);
-            }
-
-            _owners[name] = owner;
+            var name = FirewalldNames.EndpointGroup(prefix, kind, ids, v6, _keys);
             if (!_ipsets.ContainsKey(name))
             {
                 var comment = what + ": " + string.Join(", ", members.Select(m => m.Name));
@@ -311,14 +303,7 @@ internal static class FirewalldPolicyMapper
         {
             var ordered = rules.OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
             var type = ordered.Any(r => !r.Peers.Ranges.IsEmpty) ? "hash:net" : "hash:ip";
-            var name = FirewalldNames.Peers(prefix, type, ordered.Select(r => r.Id), v6);
-            var owner = "peers:" + type + ":" + string.Join(",", ordered.Select(r => r.Id));
-            if (_owners.TryGetValue(name, out var other) && other != owner)
-            {
-                name = FirewalldNames.Peers(prefix, type, ordered.Select(r => r.Id), v6, 20);
-            }
-
-            _owners[name] = owner;
+            var name = FirewalldNames.Peers(prefix, type, ordered.Select(r => r.Id), v6, _keys);
             if (!_ipsets.ContainsKey(name))
             {
                 var entries = type == "hash:ip"

@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Text;
+using NetPolHost.Planning;
 
 namespace NetPolHost.Nftables.Rendering;
 
@@ -21,30 +21,38 @@ internal static class NftNames
     public const string HostEgress4 = "np_hegr4";
     public const string HostEgress6 = "np_hegr6";
 
-    /// <summary>The base of a rule's set names: <c>r_</c> and the plan id with '-' as '_' (hashed when long).</summary>
-    public static string Rule(string planRuleId)
+    /// <summary>The keys of rule set names in one render: a readable key when free, else 40 hex digits.</summary>
+    public static ShortKeys NewRuleKeys() => new(40);
+
+    /// <summary>The keys of chain names: 10 hex digits, longer on a collision.</summary>
+    public static ShortKeys NewChainKeys() => new(10);
+
+    /// <summary>The keys of host set names in one render: the plan's <c>HostsKey</c> when safe, else 12 hex digits.</summary>
+    public static ShortKeys NewHostsKeys() => new(12);
+
+    /// <summary>The base of a rule's set names: <c>r_</c> and the plan id with every character other than a-z and 0-9
+    /// as '_' (cut and given a short hash when long); the hash of the id when another id of the render already has
+    /// that name (ids alike after escaping, such as <c>p.1</c> and <c>p-1</c>).</summary>
+    /// <param name="planRuleId">The plan rule id.</param>
+    /// <param name="keys">The render's rule keys (<see cref="NewRuleKeys"/>).</param>
+    public static string Rule(string planRuleId, ShortKeys keys)
     {
-        var safe = new StringBuilder(planRuleId.Length + 2).Append("r_");
+        var safe = new StringBuilder(planRuleId.Length);
         foreach (var c in planRuleId)
         {
             safe.Append(c is (>= 'a' and <= 'z') or (>= '0' and <= '9') ? c : '_');
         }
 
-        var name = safe.ToString();
-        return name.Length <= 48 ? name : name[..28] + "_" + Hash(planRuleId, 8);
+        var readable = safe.ToString();
+        return "r_" + keys.Get(planRuleId, readable.Length <= 46 ? readable : readable[..26] + "_" + ShortKeys.Hash(planRuleId, 8));
     }
 
     /// <summary>The chain holding the rules of one direction for endpoints with the same rule list.</summary>
-    public static string Chain(char direction, IEnumerable<string> ruleIds, int hexDigits = 10) =>
-        "c_" + direction + "_" + Hash(string.Join(",", ruleIds), hexDigits);
-
-    /// <summary>Hex digits of SHA-256.</summary>
-    public static string Hash(string text, int hexDigits)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
-        return Convert.ToHexStringLower(hash)[..hexDigits];
-    }
+    /// <param name="direction">'i' ingress, 'e' egress.</param>
+    /// <param name="ruleIds">The rule list (plan rule ids).</param>
+    /// <param name="keys">The renderer's chain keys (<see cref="NewChainKeys"/>).</param>
+    public static string Chain(char direction, IEnumerable<string> ruleIds, ShortKeys keys) =>
+        "c_" + direction + "_" + keys.Get(string.Join(",", ruleIds));
 
     /// <summary>Makes user text safe for an nft comment: letters, digits and <c> ./_:-=[]</c> only, at most 120 characters.</summary>
     /// <remarks>nft quoted strings have no escapes, so anything else (quotes, semicolons, braces, newlines) is replaced.</remarks>
@@ -64,13 +72,15 @@ internal static class NftNames
         return builder.ToString();
     }
 
-    /// <summary>Whether a table name is safe to use: a letter, then letters, digits or '_', at most 32 characters.</summary>
     /// <summary>A set-name part from a plan's <c>HostsKey</c>: used as is when it is short lowercase hex or word
     /// characters (as the compiler makes it), otherwise hashed, so a hand-built plan cannot break or inject into the
-    /// script.</summary>
-    public static string HostsKey(string key) =>
-        key.Length is > 0 and <= 32 && key.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_') ? key : Hash(key, 12);
+    /// script; different keys never get the same part.</summary>
+    /// <param name="key">The plan's <c>HostsKey</c>.</param>
+    /// <param name="keys">The render's host keys (<see cref="NewHostsKeys"/>).</param>
+    public static string HostsKey(string key, ShortKeys keys) =>
+        keys.Get(key, key.Length is > 0 and <= 32 && key.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_') ? key : null);
 
+    /// <summary>Whether a table name is safe to use: a letter, then letters, digits or '_', at most 32 characters.</summary>
     public static bool IsValidTableName(string name) =>
         name.Length is > 0 and <= 32
         && char.IsAsciiLetter(name[0])

@@ -22,6 +22,7 @@ internal sealed class NftPlanRenderer
     private readonly Dictionary<string, (IPAddress[] Source, NftSet Set)> _hostSets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _fingerprints = new(StringComparer.Ordinal);
     private readonly Dictionary<(char, ValueList<string>), string> _chainNames = [];
+    private ShortKeys _chainKeys = NftNames.NewChainKeys();
 
     /// <summary>The peers each host set of the plan being rendered was made from (to refuse one key for different peers).</summary>
     private readonly Dictionary<string, AddressSet> _hostSetPeers = new(StringComparer.Ordinal);
@@ -45,6 +46,7 @@ internal sealed class NftPlanRenderer
         {
             _fingerprints.Clear();
             _chainNames.Clear();
+            _chainKeys = NftNames.NewChainKeys();
         }
 
         _hostSetPeers.Clear();
@@ -53,20 +55,12 @@ internal sealed class NftPlanRenderer
         var ruleLines = new Dictionary<string, string[]>(StringComparer.Ordinal);
 
         // Set names come from rule ids; ids a hand-built plan makes alike after escaping get a long hash instead.
-        var ruleNameOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+        var ruleKeys = NftNames.NewRuleKeys();
+        var hostsKeys = NftNames.NewHostsKeys();
         foreach (var rule in plan.Rules)
         {
-            var own = NftNames.Rule(rule.Id);
-            if (ruleNameOwners.TryGetValue(own, out var other) && other != rule.Id)
-            {
-                own = "r_" + NftNames.Hash(rule.Id, 40);
-            }
-
-            ruleNameOwners[own] = rule.Id;
-            ruleLines[rule.Id] = RenderRule(rule, own, sets);
+            ruleLines[rule.Id] = RenderRule(rule, NftNames.Rule(rule.Id, ruleKeys), sets, hostsKeys);
         }
-
-        var chainOwners = new Dictionary<string, (char Letter, ValueList<string> Rules)>(StringComparer.Ordinal);
 
         var maps = new Dictionary<string, List<string>>(StringComparer.Ordinal)
         {
@@ -102,20 +96,12 @@ internal sealed class NftPlanRenderer
                 }
 
                 var letter = direction == Direction.Ingress ? 'i' : 'e';
+                // Two different rule lists never share a chain: their short keys differ.
                 if (!_chainNames.TryGetValue((letter, directionPlan.Rules), out var chainName))
                 {
-                    chainName = NftNames.Chain(letter, directionPlan.Rules);
+                    chainName = NftNames.Chain(letter, directionPlan.Rules, _chainKeys);
                     _chainNames[(letter, directionPlan.Rules)] = chainName;
                 }
-
-                // Two different rule lists whose short hashes agree must not share a chain: the later one gets the full hash.
-                if (chainOwners.TryGetValue(chainName, out var owner) && (owner.Letter != letter || !owner.Rules.Equals(directionPlan.Rules)))
-                {
-                    chainName = NftNames.Chain(letter, directionPlan.Rules, 64);
-                    _chainNames[(letter, directionPlan.Rules)] = chainName;
-                }
-
-                chainOwners[chainName] = (letter, directionPlan.Rules);
 
                 if (chainNames.Add(chainName))
                 {
@@ -228,7 +214,7 @@ internal sealed class NftPlanRenderer
 
     /// <summary>The rules of one plan entry. Host sets are named after the entry's selector peers, so entries with the
     /// same selectors share one set; range and port sets belong to the entry.</summary>
-    private string[] RenderRule(PlanRule rule, string own, Dictionary<string, NftSet> sets)
+    private string[] RenderRule(PlanRule rule, string own, Dictionary<string, NftSet> sets, ShortKeys hostsKeys)
     {
         var label = $"{rule.Source.Policy} {(rule.Direction == Direction.Ingress ? "ingress" : "egress")}[{rule.Source.Rule.ToString(CultureInfo.InvariantCulture)}]";
         var ports = string.Empty;
@@ -252,7 +238,7 @@ internal sealed class NftPlanRenderer
 
         var peerKeyword = rule.Direction == Direction.Ingress ? "saddr" : "daddr";
         var lines = new List<string>(4);
-        var hosts = NftNames.HostsKey(rule.HostsKey);
+        var hosts = NftNames.HostsKey(rule.HostsKey, hostsKeys);
         AddHosts("h4_" + hosts, "type ipv4_addr;", false, "ip");
         AddHosts("h6_" + hosts, "type ipv6_addr;", true, "ip6");
         Add(own + "_b4", "type ipv4_addr; flags interval;", () => [.. rule.Peers.Ranges.Where(r => !r.IsIPv6).Select(RangeElement)], "ip");
@@ -321,13 +307,13 @@ internal sealed class NftPlanRenderer
 
     /// <summary>Appends a comment holding a sanitised label and a hash of the rule's text, so a rule read back from the
     /// kernel can be compared exactly with the rendered one.</summary>
-    internal static string WithComment(string rule, string? label) => WithComment(rule, label, "h:" + NftNames.Hash(rule, 8));
+    internal static string WithComment(string rule, string? label) => WithComment(rule, label, "h:" + ShortKeys.Hash(rule, 8));
 
     private string WithCommentCached(string rule, string? label)
     {
         if (!_fingerprints.TryGetValue(rule, out var fingerprint))
         {
-            fingerprint = "h:" + NftNames.Hash(rule, 8);
+            fingerprint = "h:" + ShortKeys.Hash(rule, 8);
             _fingerprints[rule] = fingerprint;
         }
 

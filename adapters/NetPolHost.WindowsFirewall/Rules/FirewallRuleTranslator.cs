@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using NetPolHost.Matching;
 using NetPolHost.Model;
@@ -63,6 +62,7 @@ internal static class FirewallRuleTranslator
 
         var nodeLocal = plan.NodeAddresses.Concat(hosts.SelectMany(e => e.Addresses)).Concat(plan.LocalPodAddresses).ToList();
         var rules = new List<FirewallRule>();
+        var names = NewRuleNameKeys();
         foreach (var endpoint in plan.Endpoints)
         {
             if (endpoint.Kind == PlanEndpointKind.Pod)
@@ -91,7 +91,7 @@ internal static class FirewallRuleTranslator
                         continue;
                     }
 
-                    new Section(plan, endpoint, direction, v6, local, nodeLocal, options, rules).Run();
+                    new Section(plan, endpoint, direction, v6, local, nodeLocal, options, names, rules).Run();
                 }
             }
         }
@@ -99,13 +99,15 @@ internal static class FirewallRuleTranslator
         return new FirewallTranslation(rules, warnings);
     }
 
-    /// <summary>A rule name: the prefix and 16 hex digits of SHA-256 over the identity.</summary>
-    public static string RuleName(string prefix, string identity)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(identity), hash);
-        return prefix + "-" + Convert.ToHexStringLower(hash[..8]);
-    }
+    /// <summary>The keys of the rule names of one translation: 16 hex digits of SHA-256 over a rule's identity,
+    /// longer when two identities share them.</summary>
+    public static ShortKeys NewRuleNameKeys() => new(16);
+
+    /// <summary>A rule name: the prefix and the short key of the identity.</summary>
+    /// <param name="prefix">The rule name prefix.</param>
+    /// <param name="identity">What the rule is.</param>
+    /// <param name="keys">The keys of this translation (<see cref="NewRuleNameKeys"/>).</param>
+    public static string RuleName(string prefix, string identity, ShortKeys keys) => prefix + "-" + keys.Get(identity);
 
     /// <summary>User-derived text made safe for rule descriptions: no '|' and no control characters.</summary>
     public static string Sanitize(string text)
@@ -128,6 +130,7 @@ internal static class FirewallRuleTranslator
         List<AddressRange> local,
         List<IPAddress> nodeLocal,
         WindowsFirewallOptions options,
+        ShortKeys names,
         List<FirewallRule> output)
     {
         private readonly string _localText = AddressText.Format(local);
@@ -346,7 +349,7 @@ internal static class FirewallRuleTranslator
             for (var s = 0; s < shards.Count; s++)
             {
                 var identity = string.Join('\n', "allow", endpoint.Name, direction, _family, ruleId, protocol.ToString(CultureInfo.InvariantCulture), s.ToString(CultureInfo.InvariantCulture));
-                output.Add(Rule(RuleName(options.RuleNamePrefix, identity), FirewallAction.Allow, protocol, ports, shards[s], Describe(description, s, shards.Count)));
+                output.Add(Rule(RuleName(options.RuleNamePrefix, identity, names), FirewallAction.Allow, protocol, ports, shards[s], Describe(description, s, shards.Count)));
             }
         }
 
@@ -356,7 +359,7 @@ internal static class FirewallRuleTranslator
             for (var s = 0; s < shards.Count; s++)
             {
                 var identity = string.Join('\n', "block", endpoint.Name, direction, _family, protocol.ToString(CultureInfo.InvariantCulture), ports, _localText, shards[s]);
-                output.Add(Rule(RuleName(options.RuleNamePrefix, identity), FirewallAction.Block, protocol, ports, shards[s], Describe(description, s, shards.Count)));
+                output.Add(Rule(RuleName(options.RuleNamePrefix, identity, names), FirewallAction.Block, protocol, ports, shards[s], Describe(description, s, shards.Count)));
             }
         }
 

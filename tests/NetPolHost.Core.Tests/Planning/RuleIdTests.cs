@@ -105,6 +105,27 @@ public sealed class RuleIdTests
         Assert.Equal(RulePlanCompiler.PolicyId(new PolicyRef("x", "web")), keys.Get("x/web"));
     }
 
+    [Fact]
+    public void ShortKeys_LengthenedWithinTheLimit_ThenCounted()
+    {
+        var keys = new ShortKeys(10, _ => s_constantDigest, maxDigits: 20);
+
+        var assigned = Enumerable.Range(0, 4).Select(i => keys.Get("definition " + i)).ToList();
+
+        Assert.Equal([new string('0', 10), new string('0', 18), new string('0', 20), new string('0', 10) + "x2"], assigned);
+    }
+
+    [Fact]
+    public void ShortKeys_PreferredKey_IsUsedWhileFree()
+    {
+        var keys = new ShortKeys(10);
+
+        Assert.Equal("web", keys.Get("a", "web"));
+        Assert.Equal("web", keys.Get("a", "other"));
+        Assert.Equal(ShortKeys.Hash("b", 10), keys.Get("b", "web"));
+        Assert.Equal(ShortKeys.Sha256Hex("c")[..10], keys.Get("c"));
+    }
+
     private static RulePlan AssertAgreesWithMatcher(ClusterSnapshot snapshot, Func<string, string>? digest)
     {
         var matcher = new PolicyMatcher(snapshot);

@@ -209,7 +209,7 @@ public sealed partial class NftPlanRendererTests
     [Theory]
     [InlineData("4cd40b2dcd0e", "4cd40b2dcd0e")]
     [InlineData("abc_123", "abc_123")]
-    public void HostsKey_FromTheCompiler_IsUsedAsIs(string key, string expected) => Assert.Equal(expected, NftNames.HostsKey(key));
+    public void HostsKey_FromTheCompiler_IsUsedAsIs(string key, string expected) => Assert.Equal(expected, NftNames.HostsKey(key, NftNames.NewHostsKeys()));
 
     [Theory]
     [InlineData("x; flush ruleset")]
@@ -218,9 +218,9 @@ public sealed partial class NftPlanRendererTests
     [InlineData("0123456789abcdef0123456789abcdef0")]
     public void HostsKey_HandBuilt_IsHashedToASafeName(string key)
     {
-        var name = NftNames.HostsKey(key);
+        var name = NftNames.HostsKey(key, NftNames.NewHostsKeys());
         Assert.Matches("^[0-9a-f]{12}$", name);
-        Assert.Equal(name, NftNames.HostsKey(key));
+        Assert.Equal(name, NftNames.HostsKey(key, NftNames.NewHostsKeys()));
     }
 
     [GeneratedRegex("comment \"([^\"]*)\"")]
