@@ -373,6 +373,8 @@ internal sealed class ClusterIndex
         }
 
         Policies = [.. snapshot.Policies.Select(CompiledPolicy.Compile)];
+        AdminPolicies = CompiledClusterPolicy.CompileTier(snapshot.ClusterPolicies, PolicyTier.Admin);
+        BaselinePolicies = CompiledClusterPolicy.CompileTier(snapshot.ClusterPolicies, PolicyTier.Baseline);
         _policiesByNamespace = Policies.GroupBy(p => p.Policy.Namespace, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         NamespaceLabelsByName = nsLabels;
@@ -383,6 +385,14 @@ internal sealed class ClusterIndex
     public EndpointInfo[] Endpoints { get; }
 
     public CompiledPolicy[] Policies { get; }
+
+    /// <summary>The Admin tier's ClusterNetworkPolicies, in the order of evaluation.</summary>
+    public CompiledClusterPolicy[] AdminPolicies { get; }
+
+    /// <summary>The Baseline tier's ClusterNetworkPolicies, in the order of evaluation.</summary>
+    public CompiledClusterPolicy[] BaselinePolicies { get; }
+
+    public CompiledClusterPolicy[] Tier(PolicyTier tier) => tier == PolicyTier.Admin ? AdminPolicies : BaselinePolicies;
 
     public IReadOnlyDictionary<string, LabelMap> NamespaceLabelsByName { get; }
 

@@ -18,14 +18,27 @@ namespace NetPolHost.Matching;
 public sealed class PolicyMatcher
 {
     private readonly ClusterIndex _index;
+    private readonly MatcherOptions _options;
 
     /// <summary>Indexes a snapshot for decisions.</summary>
     /// <param name="snapshot">The snapshot.</param>
     public PolicyMatcher(ClusterSnapshot snapshot)
+        : this(snapshot, null)
+    {
+    }
+
+    /// <summary>Indexes a snapshot for decisions, with options.</summary>
+    /// <param name="snapshot">The snapshot.</param>
+    /// <param name="options">Options (e.g. what domain names resolve to), or <see langword="null"/>.</param>
+    public PolicyMatcher(ClusterSnapshot snapshot, MatcherOptions? options)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         _index = new ClusterIndex(snapshot);
+        _options = options ?? new MatcherOptions();
     }
+
+    /// <summary>The options decisions are made with.</summary>
+    public MatcherOptions Options => _options;
 
     /// <summary>The snapshot decisions are made on.</summary>
     public ClusterSnapshot Snapshot => _index.Snapshot;
@@ -112,7 +125,7 @@ public sealed class PolicyMatcher
             ? _index.Endpoints
             : endpoints.Select(e => ResolveTableEndpoint(e)).Distinct().OrderBy(e => e.Index).ToArray();
         var ports = probes?.Distinct().Order().ToArray() ?? ServedPorts(chosen);
-        return TruthTableBuilder.Build(_index, chosen, ports);
+        return TruthTableBuilder.Build(_index, chosen, ports, _options);
     }
 
     /// <summary>Every distinct (port, protocol) that the given endpoints serve, sorted.</summary>
@@ -269,9 +282,19 @@ public sealed class PolicyMatcher
             return new DirectionVerdict(direction, true, false, forced ?? VerdictReason.NotApplicable, default, default);
         }
 
+        var destination = direction == Direction.Ingress ? info : peer.Info;
+        var exempt = forced is VerdictReason.Self or VerdictReason.SameHost;
+        var passed = new List<DecidingRule>();
+        var undecided = new List<DecidingRule>();
+
+        // 1. The Admin tier: the first matching rule of the first policy (priority, then name) decides; Pass leaves it.
+        var admin = exempt ? null : EvaluateTier(_index.AdminPolicies, direction, info, peer, peerAddress, hasPeerAddress, v6, flow, destination, passed, undecided);
+
+        // 2. NetworkPolicies: isolation and the union of their rules (also reported when a tier decided).
         var policies = new List<PolicyRef>();
         var matched = new List<RuleRef>();
-        var destination = direction == Direction.Ingress ? info : peer.Info;
+        CompiledPolicy? firstMatchedPolicy = null;
+        CompiledRule? firstMatchedRule = null;
         foreach (var policy in _index.PoliciesIn(info.Namespace))
         {
             if (!policy.Applies(direction) || !policy.Policy.PodSelector.Matches(info.Labels))
@@ -286,6 +309,10 @@ public sealed class PolicyMatcher
                     && rule.PeerMatches(peer.Info, peerAddress, hasPeerAddress, v6, policy.Policy.Namespace))
                 {
                     matched.Add(new RuleRef(policy.Ref, rule.Index));
+                    if (firstMatchedPolicy is null || policy.Ref.CompareTo(firstMatchedPolicy.Ref) < 0)
+                    {
+                        (firstMatchedPolicy, firstMatchedRule) = (policy, rule);
+                    }
                 }
             }
         }
@@ -293,9 +320,97 @@ public sealed class PolicyMatcher
         policies.Sort();
         matched.Sort((x, y) => x.Policy.CompareTo(y.Policy) is var c && c != 0 ? c : x.Rule.CompareTo(y.Rule));
         var isolated = policies.Count > 0;
-        var reason = forced ?? (!isolated ? VerdictReason.NotIsolated : matched.Count > 0 ? VerdictReason.AllowedByRule : VerdictReason.NoRuleMatched);
-        var allowed = forced is not null || !isolated || matched.Count > 0;
-        return new DirectionVerdict(direction, allowed, isolated, reason, policies.ToValueList(), matched.ToValueList());
+        var verdict = new DirectionVerdict(direction, true, isolated, VerdictReason.NotIsolated, policies.ToValueList(), matched.ToValueList())
+        {
+            Passed = passed.ToValueList(),
+            Undecided = undecided.ToValueList(),
+        };
+        if (exempt)
+        {
+            return verdict with { Reason = forced!.Value };
+        }
+
+        if (admin is { } decidedByAdmin)
+        {
+            return Decided(verdict, DecisionTier.Admin, decidedByAdmin);
+        }
+
+        if (isolated)
+        {
+            var allowed = forced is not null || matched.Count > 0;
+            return verdict with
+            {
+                Allowed = allowed,
+                Reason = forced ?? (matched.Count > 0 ? VerdictReason.AllowedByRule : VerdictReason.NoRuleMatched),
+                Tier = DecisionTier.NetworkPolicy,
+                DecidedBy = forced is null && firstMatchedRule is not null
+                    ? new DecidingRule("NetworkPolicy", firstMatchedPolicy!.Ref.ToString(), firstMatchedRule.Index, null, ClusterPolicyAction.Accept)
+                    : null,
+            };
+        }
+
+        // 3. The Baseline tier, for directions no NetworkPolicy isolates; Pass there means the default.
+        var baseline = EvaluateTier(_index.BaselinePolicies, direction, info, peer, peerAddress, hasPeerAddress, v6, flow, destination, passed, undecided);
+        verdict = verdict with { Passed = passed.ToValueList(), Undecided = undecided.ToValueList() };
+        if (baseline is { } decidedByBaseline)
+        {
+            return Decided(verdict, DecisionTier.Baseline, decidedByBaseline);
+        }
+
+        // 4. Allowed by default.
+        return verdict with { Reason = forced ?? VerdictReason.NotIsolated };
+    }
+
+    private static DirectionVerdict Decided(DirectionVerdict verdict, DecisionTier tier, DecidingRule rule) => verdict with
+    {
+        Allowed = rule.Action == ClusterPolicyAction.Accept,
+        Reason = rule.Action == ClusterPolicyAction.Accept ? VerdictReason.AcceptedByClusterPolicy : VerdictReason.DeniedByClusterPolicy,
+        Tier = tier,
+        DecidedBy = rule,
+    };
+
+    /// <summary>The Accept or Deny rule of a tier that decides the direction, or <see langword="null"/> when no rule
+    /// matches or a Pass rule leaves the tier (added to <paramref name="passed"/>).</summary>
+    private DecidingRule? EvaluateTier(CompiledClusterPolicy[] tier, Direction direction, EndpointInfo subject, Resolved peer, UInt128 peerAddress, bool hasPeerAddress, bool v6, Flow flow, EndpointInfo? destination, List<DecidingRule> passed, List<DecidingRule> undecided)
+    {
+        foreach (var policy in tier)
+        {
+            if (!policy.Selects(subject))
+            {
+                continue;
+            }
+
+            foreach (var rule in policy.Rules(direction))
+            {
+                if (!rule.PortMatches(flow.Port, flow.Protocol, destination))
+                {
+                    continue;
+                }
+
+                var match = rule.PeerMatches(peer.Info, peerAddress, hasPeerAddress, v6, _index, _options);
+                var deciding = new DecidingRule(policy.Policy.SourceKind, policy.Policy.Name, rule.Index, rule.Rule.Name, rule.Action);
+                if (match == PeerMatch.Unknown)
+                {
+                    undecided.Add(deciding);
+                    continue;
+                }
+
+                if (match == PeerMatch.No)
+                {
+                    continue;
+                }
+
+                if (rule.Action == ClusterPolicyAction.Pass)
+                {
+                    passed.Add(deciding);
+                    return null;
+                }
+
+                return deciding;
+            }
+        }
+
+        return null;
     }
 
     private sealed class Resolved(EndpointInfo? info, string? hostOf, IPAddress? explicitAddress, Node? node)

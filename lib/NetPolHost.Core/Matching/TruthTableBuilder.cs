@@ -8,7 +8,7 @@ namespace NetPolHost.Matching;
 /// endpoint's allowed set is a union of rows, and the combined matrix is egress AND transposed ingress.
 /// </summary>
 /// <remarks>Agrees cell by cell with <see cref="PolicyMatcher.Decide"/> (a property test checks it).</remarks>
-internal sealed class TruthTableBuilder
+internal sealed partial class TruthTableBuilder
 {
     private readonly EndpointInfo[] _endpoints;
     private readonly SelectorIndex _selectors;
@@ -40,7 +40,7 @@ internal sealed class TruthTableBuilder
         }
     }
 
-    public static TruthTable Build(ClusterIndex index, EndpointInfo[] chosen, IReadOnlyList<PortProbe> probes)
+    public static TruthTable Build(ClusterIndex index, EndpointInfo[] chosen, IReadOnlyList<PortProbe> probes, MatcherOptions options)
     {
         var builder = new TruthTableBuilder(chosen);
         var policies = new List<(CompiledPolicy Policy, ulong[] Selected)>();
@@ -54,15 +54,16 @@ internal sealed class TruthTableBuilder
         }
 
         var matrices = new List<ProbeMatrix>(probes.Count);
+        var tiers = index.AdminPolicies.Length + index.BaselinePolicies.Length == 0 ? null : new ClusterTiers(builder, index, options);
         foreach (var probe in probes)
         {
-            matrices.Add(builder.BuildProbe(policies, probe));
+            matrices.Add(builder.BuildProbe(policies, probe, tiers));
         }
 
         return new TruthTable([.. chosen.Select(e => e.Display)], matrices);
     }
 
-    private ProbeMatrix BuildProbe(List<(CompiledPolicy Policy, ulong[] Selected)> policies, PortProbe probe)
+    private ProbeMatrix BuildProbe(List<(CompiledPolicy Policy, ulong[] Selected)> policies, PortProbe probe, ClusterTiers? tiers)
     {
         var ingressRows = new BitMatrix(_count, _count);
         var egressRows = new BitMatrix(_count, _count);
@@ -141,17 +142,32 @@ internal sealed class TruthTableBuilder
             }
         }
 
-        for (var i = 0; i < _count; i++)
+        if (tiers is null)
         {
-            if (!Get(isolatedIngress, i))
+            for (var i = 0; i < _count; i++)
             {
-                _all.CopyTo(ingressRows.Row(i));
+                if (!Get(isolatedIngress, i))
+                {
+                    _all.CopyTo(ingressRows.Row(i));
+                }
+
+                if (!Get(isolatedEgress, i))
+                {
+                    _all.CopyTo(egressRows.Row(i));
+                }
+            }
+        }
+        else
+        {
+            // NodeLocal is NetworkPolicy's rule: it allows where NetworkPolicies isolate; the tiers come around it.
+            foreach (var (subject, peer) in NodeLocalPairs())
+            {
+                ingressRows[subject, peer] = true;
+                egressRows[subject, peer] = true;
             }
 
-            if (!Get(isolatedEgress, i))
-            {
-                _all.CopyTo(egressRows.Row(i));
-            }
+            tiers.Compose(Direction.Ingress, probe, ingressRows, isolatedIngress);
+            tiers.Compose(Direction.Egress, probe, egressRows, isolatedEgress);
         }
 
         var ingress = ingressRows.Transpose();
@@ -164,18 +180,43 @@ internal sealed class TruthTableBuilder
             a[w] = e[w] & t[w];
         }
 
-        ApplyAlwaysAllowed(allowed, ingress, egressRows);
+        ApplyAlwaysAllowed(allowed, ingress, egressRows, nodeLocal: tiers is null);
         return new ProbeMatrix(probe, allowed, ingress, egressRows);
     }
 
-    /// <summary>Sets the cells that are allowed whatever the policies say: self, same host, pod and own node.</summary>
-    private void ApplyAlwaysAllowed(BitMatrix allowed, BitMatrix ingress, BitMatrix egress)
+    /// <summary>Sets the cells that are allowed whatever the policies say: self, same host, and (without cluster policy
+    /// tiers, where it was already folded into the NetworkPolicy rows) pod and own node.</summary>
+    private void ApplyAlwaysAllowed(BitMatrix allowed, BitMatrix ingress, BitMatrix egress, bool nodeLocal)
     {
         for (var i = 0; i < _count; i++)
         {
             allowed[i, i] = ingress[i, i] = egress[i, i] = true;
         }
 
+        foreach (var (h, p) in HostPairs(nodeLocal))
+        {
+            allowed[h, p] = ingress[h, p] = egress[h, p] = true;
+            allowed[p, h] = ingress[p, h] = egress[p, h] = true;
+        }
+    }
+
+    /// <summary>Pairs (subject, peer), both ways round, of a host and a workload pod on its node.</summary>
+    private IEnumerable<(int Subject, int Peer)> NodeLocalPairs()
+    {
+        foreach (var (h, p) in HostPairs(nodeLocal: true))
+        {
+            if (_endpoints[p].HostOf is null)
+            {
+                yield return (h, p);
+                yield return (p, h);
+            }
+        }
+    }
+
+    /// <summary>A host of a node with the pods of that node (when <paramref name="nodeLocal"/>) and with the other
+    /// faces of the same host.</summary>
+    private IEnumerable<(int Host, int Other)> HostPairs(bool nodeLocal)
+    {
         var hosts = new List<int>();
         var podsByNode = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (var i = 0; i < _count; i++)
@@ -201,11 +242,10 @@ internal sealed class TruthTableBuilder
         foreach (var h in hosts)
         {
             var node = _endpoints[h].HostOf!;
-            var peers = podsByNode.TryGetValue(node, out var pods) ? pods : [];
+            var peers = nodeLocal && podsByNode.TryGetValue(node, out var pods) ? pods : [];
             foreach (var p in peers.Concat(hosts.Where(o => _endpoints[o].HostOf == node)))
             {
-                allowed[h, p] = ingress[h, p] = egress[h, p] = true;
-                allowed[p, h] = ingress[p, h] = egress[p, h] = true;
+                yield return (h, p);
             }
         }
     }

@@ -35,6 +35,43 @@ public enum VerdictReason
 
     /// <summary>A pod's traffic to itself is always allowed.</summary>
     Self,
+
+    /// <summary>An Accept rule of a ClusterNetworkPolicy decided (<see cref="DirectionVerdict.DecidedBy"/>).</summary>
+    AcceptedByClusterPolicy,
+
+    /// <summary>A Deny rule of a ClusterNetworkPolicy decided (<see cref="DirectionVerdict.DecidedBy"/>).</summary>
+    DeniedByClusterPolicy,
+}
+
+/// <summary>Which stage of the evaluation decided a direction: the Admin tier of ClusterNetworkPolicies, the
+/// NetworkPolicies, the Baseline tier, or none (allowed by default, or exempt).</summary>
+public enum DecisionTier
+{
+    /// <summary>No policy decided: the direction is allowed by default (or exempt: self, same host, not a workload).</summary>
+    None,
+
+    /// <summary>An Admin-tier ClusterNetworkPolicy rule.</summary>
+    Admin,
+
+    /// <summary>The NetworkPolicies that select the endpoint.</summary>
+    NetworkPolicy,
+
+    /// <summary>A Baseline-tier ClusterNetworkPolicy rule.</summary>
+    Baseline,
+}
+
+/// <summary>The rule that decided a direction.</summary>
+/// <param name="Kind">The policy's kind: <c>NetworkPolicy</c>, <c>ClusterNetworkPolicy</c>, <c>AdminNetworkPolicy</c> or
+/// <c>BaselineAdminNetworkPolicy</c>.</param>
+/// <param name="Name">The policy: <c>namespace/name</c> for a NetworkPolicy, the name for a cluster-scoped policy.</param>
+/// <param name="Rule">The index of the rule in its direction's list, from 0.</param>
+/// <param name="RuleName">The rule's name, if it has one.</param>
+/// <param name="Action">What the rule does (NetworkPolicy rules accept).</param>
+public sealed record DecidingRule(string Kind, string Name, int Rule, string? RuleName, ClusterPolicyAction Action)
+{
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"{Kind} {Name} rule {Rule.ToString(CultureInfo.InvariantCulture)}{(RuleName is null ? string.Empty : " '" + RuleName + "'")}";
 }
 
 /// <summary>The verdict of one direction: the source's egress or the destination's ingress.</summary>
@@ -44,13 +81,33 @@ public enum VerdictReason
 /// <param name="Reason">Why.</param>
 /// <param name="Policies">The policies of this direction that select the endpoint, sorted.</param>
 /// <param name="MatchedRules">Every rule that allows the flow, sorted.</param>
+/// <remarks><see cref="Isolated"/>, <see cref="Policies"/> and <see cref="MatchedRules"/> are about NetworkPolicies;
+/// <see cref="Tier"/> and <see cref="DecidedBy"/> say which stage and rule decided, ClusterNetworkPolicies included.</remarks>
 public sealed record DirectionVerdict(
     Direction Direction,
     bool Allowed,
     bool Isolated,
     VerdictReason Reason,
     ValueList<PolicyRef> Policies,
-    ValueList<RuleRef> MatchedRules);
+    ValueList<RuleRef> MatchedRules)
+{
+    /// <summary>The stage that decided.</summary>
+    public DecisionTier Tier { get; init; }
+
+    /// <summary>The rule that decided, or <see langword="null"/> (allowed by default, exempt, or denied by NetworkPolicy
+    /// isolation with no rule allowing it).</summary>
+    public DecidingRule? DecidedBy { get; init; }
+
+    /// <summary>The Pass rules of ClusterNetworkPolicies that sent the decision on to the next stage.</summary>
+    public ValueList<DecidingRule> Passed { get; init; }
+
+    /// <summary>ClusterNetworkPolicy rules that could not be decided offline (domain names without addresses); they were
+    /// taken as not matching.</summary>
+    public ValueList<DecidingRule> Undecided { get; init; }
+
+    /// <summary>Whether the verdict does not depend on rules that could not be decided offline.</summary>
+    public bool Decidable => Undecided.IsEmpty;
+}
 
 /// <summary>The decision on a flow, with its reasons.</summary>
 public sealed record FlowVerdict
@@ -82,6 +139,9 @@ public sealed record FlowVerdict
     /// <summary>Remarks on how the flow was read (e.g. an address resolved to a pod).</summary>
     public ValueList<string> Notes { get; init; }
 
+    /// <summary>Whether both directions could be decided offline (see <see cref="DirectionVerdict.Undecided"/>).</summary>
+    public bool Decidable => Egress.Decidable && Ingress.Decidable;
+
     /// <summary>Explains the verdict in a few lines a person can act on.</summary>
     /// <returns>The lines.</returns>
     public IReadOnlyList<string> Explain()
@@ -93,13 +153,24 @@ public sealed record FlowVerdict
         lines.AddRange(Notes.Select(n => "  note: " + n));
         lines.Add("  " + ExplainDirection(Egress, "egress of the source"));
         lines.Add("  " + ExplainDirection(Ingress, "ingress of the destination"));
+        if (!Decidable)
+        {
+            lines.Add("  not decidable offline: " + string.Join(", ", Egress.Undecided.Concat(Ingress.Undecided)) + " name domains whose addresses are not known; the verdict takes them as not matching");
+        }
+
         if (!Allowed)
         {
             var blocking = !Egress.Allowed ? Egress : Ingress;
             var side = blocking.Direction == Direction.Egress ? "the source" : "the destination";
             var list = blocking.Direction == Direction.Egress ? "egress" : "ingress";
             var peer = blocking.Direction == Direction.Egress ? "to the destination" : "from the source";
-            lines.Add($"  to allow it: add an {list} rule {peer} on port {Flow.Port.ToString(CultureInfo.InvariantCulture)}/{Flow.Protocol.ToKubernetesName()} to one of the policies that select {side} ({string.Join(", ", blocking.Policies)}), or a new policy selecting {side} with such a rule");
+            var port = $"{Flow.Port.ToString(CultureInfo.InvariantCulture)}/{Flow.Protocol.ToKubernetesName()}";
+            lines.Add(blocking.Tier switch
+            {
+                DecisionTier.Admin => $"  to allow it: the Admin tier's {blocking.DecidedBy} denies it, and no NetworkPolicy can override the Admin tier; change that rule, or add an Accept or Pass rule that matches before it (earlier in that policy, or in an Admin-tier policy of lower priority)",
+                DecisionTier.Baseline => $"  to allow it: add a NetworkPolicy selecting {side} with an {list} rule {peer} on port {port} (NetworkPolicies are decided before the Baseline tier), or change the Baseline tier's {blocking.DecidedBy}",
+                _ => $"  to allow it: add an {list} rule {peer} on port {port} to one of the policies that select {side} ({string.Join(", ", blocking.Policies)}), or a new policy selecting {side} with such a rule",
+            });
             if (!Egress.Allowed && !Ingress.Allowed)
             {
                 lines.Add("  both directions deny it: the other side needs such a rule too");
@@ -109,14 +180,25 @@ public sealed record FlowVerdict
         return lines;
     }
 
-    private static string ExplainDirection(DirectionVerdict verdict, string what) => verdict.Reason switch
+    private static string ExplainDirection(DirectionVerdict verdict, string what)
     {
-        VerdictReason.NotIsolated => $"{what}: allowed (no policy with {verdict.Direction} selects it)",
-        VerdictReason.AllowedByRule => $"{what}: allowed by {string.Join(", ", verdict.MatchedRules)} (selected by {string.Join(", ", verdict.Policies)})",
-        VerdictReason.NoRuleMatched => $"{what}: denied (selected by {string.Join(", ", verdict.Policies)}; none of their {verdict.Direction.ToString().ToLowerInvariant()} rules allows this flow)",
-        VerdictReason.NotApplicable => $"{what}: allowed (not a pod or host endpoint that policies select)",
-        VerdictReason.NodeLocal => $"{what}: allowed (traffic between a pod and its own node is always allowed)",
-        VerdictReason.SameHost => $"{what}: allowed (both ends are the same host)",
-        _ => $"{what}: allowed (a pod cannot block traffic to itself)",
-    };
+        var text = verdict.Reason switch
+        {
+            VerdictReason.NotIsolated => $"{what}: allowed (no policy with {verdict.Direction} selects it)",
+            VerdictReason.AllowedByRule => $"{what}: allowed by {string.Join(", ", verdict.MatchedRules)} (selected by {string.Join(", ", verdict.Policies)})",
+            VerdictReason.NoRuleMatched => $"{what}: denied (selected by {string.Join(", ", verdict.Policies)}; none of their {verdict.Direction.ToString().ToLowerInvariant()} rules allows this flow)",
+            VerdictReason.NotApplicable => $"{what}: allowed (not a pod or host endpoint that policies select)",
+            VerdictReason.NodeLocal => $"{what}: allowed (traffic between a pod and its own node is always allowed)",
+            VerdictReason.SameHost => $"{what}: allowed (both ends are the same host)",
+            VerdictReason.AcceptedByClusterPolicy => $"{what}: allowed by {verdict.DecidedBy} ({verdict.Tier} tier)",
+            VerdictReason.DeniedByClusterPolicy => $"{what}: denied by {verdict.DecidedBy} ({verdict.Tier} tier)",
+            _ => $"{what}: allowed (a pod cannot block traffic to itself)",
+        };
+        if (!verdict.Passed.IsEmpty)
+        {
+            text += "; passed on by " + string.Join(", ", verdict.Passed);
+        }
+
+        return text;
+    }
 }

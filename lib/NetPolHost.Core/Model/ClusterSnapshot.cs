@@ -1,8 +1,8 @@
 namespace NetPolHost.Model;
 
 /// <summary>
-/// An immutable value of everything a policy decision depends on: namespaces, pods, nodes, host endpoints and
-/// NetworkPolicies.
+/// An immutable value of everything a policy decision depends on: namespaces, pods, nodes, host endpoints,
+/// NetworkPolicies and ClusterNetworkPolicies.
 /// </summary>
 /// <remarks>
 /// Objects are kept sorted by namespace and name, so two snapshots of the same objects compare equal whatever the order
@@ -24,13 +24,15 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
         ValueList<Pod> pods,
         ValueList<Node> nodes,
         ValueList<HostEndpoint> hostEndpoints,
-        ValueList<NetworkPolicy> policies)
+        ValueList<NetworkPolicy> policies,
+        ValueList<ClusterNetworkPolicy> clusterPolicies)
     {
         Namespaces = namespaces;
         Pods = pods;
         Nodes = nodes;
         HostEndpoints = hostEndpoints;
         Policies = policies;
+        ClusterPolicies = clusterPolicies;
         _namespaces = new(StringComparer.Ordinal);
         foreach (var ns in namespaces)
         {
@@ -62,13 +64,16 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
     /// <param name="nodes">Nodes.</param>
     /// <param name="hostEndpoints">Host endpoints.</param>
     /// <param name="policies">NetworkPolicies.</param>
+    /// <param name="clusterPolicies">ClusterNetworkPolicies (cluster-scoped; later ones with the same name replace
+    /// earlier ones).</param>
     /// <returns>The snapshot.</returns>
     public static ClusterSnapshot Create(
         IEnumerable<Namespace>? namespaces = null,
         IEnumerable<Pod>? pods = null,
         IEnumerable<Node>? nodes = null,
         IEnumerable<HostEndpoint>? hostEndpoints = null,
-        IEnumerable<NetworkPolicy>? policies = null)
+        IEnumerable<NetworkPolicy>? policies = null,
+        IEnumerable<ClusterNetworkPolicy>? clusterPolicies = null)
     {
         var nsByName = new SortedDictionary<string, Namespace>(StringComparer.Ordinal);
         foreach (var ns in namespaces ?? [])
@@ -81,7 +86,8 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
             SortByKey(pods, p => (p.Namespace, p.Name)),
             SortByKey(nodes, n => (string.Empty, n.Name)),
             SortByKey(hostEndpoints, h => (h.Namespace, h.Name)),
-            SortByKey(policies, p => (p.Namespace, p.Name)));
+            SortByKey(policies, p => (p.Namespace, p.Name)),
+            SortByKey(clusterPolicies, p => (string.Empty, p.Name)));
     }
 
     private static ValueList<T> SortByKey<T>(IEnumerable<T>? items, Func<T, (string, string)> key)
@@ -109,6 +115,10 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
 
     /// <summary>The NetworkPolicies, sorted by namespace and name.</summary>
     public ValueList<NetworkPolicy> Policies { get; }
+
+    /// <summary>The ClusterNetworkPolicies of both tiers, sorted by name (the order of evaluation is
+    /// <see cref="ClusterNetworkPolicy.CompareEvaluationOrder"/>).</summary>
+    public ValueList<ClusterNetworkPolicy> ClusterPolicies { get; }
 
     /// <summary>The labels of a namespace; an unlisted namespace has only <c>kubernetes.io/metadata.name</c>.</summary>
     /// <param name="name">The namespace name.</param>
@@ -152,19 +162,22 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
     /// <param name="nodes">Nodes to add.</param>
     /// <param name="hostEndpoints">Host endpoints to add.</param>
     /// <param name="policies">Policies to add.</param>
+    /// <param name="clusterPolicies">ClusterNetworkPolicies to add.</param>
     /// <returns>The new snapshot.</returns>
     public ClusterSnapshot With(
         IEnumerable<Namespace>? namespaces = null,
         IEnumerable<Pod>? pods = null,
         IEnumerable<Node>? nodes = null,
         IEnumerable<HostEndpoint>? hostEndpoints = null,
-        IEnumerable<NetworkPolicy>? policies = null) =>
+        IEnumerable<NetworkPolicy>? policies = null,
+        IEnumerable<ClusterNetworkPolicy>? clusterPolicies = null) =>
         Create(
             Namespaces.Concat(namespaces ?? []),
             Pods.Concat(pods ?? []),
             Nodes.Concat(nodes ?? []),
             HostEndpoints.Concat(hostEndpoints ?? []),
-            Policies.Concat(policies ?? []));
+            Policies.Concat(policies ?? []),
+            ClusterPolicies.Concat(clusterPolicies ?? []));
 
     /// <inheritdoc/>
     public bool Equals(ClusterSnapshot? other) =>
@@ -173,17 +186,20 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
         && Pods.Equals(other.Pods)
         && Nodes.Equals(other.Nodes)
         && HostEndpoints.Equals(other.HostEndpoints)
-        && Policies.Equals(other.Policies);
+        && Policies.Equals(other.Policies)
+        && ClusterPolicies.Equals(other.ClusterPolicies);
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as ClusterSnapshot);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Namespaces, Pods, Nodes, HostEndpoints, Policies);
+    public override int GetHashCode() => HashCode.Combine(Namespaces, Pods, Nodes, HostEndpoints, Policies, ClusterPolicies);
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"{Namespaces.Count} namespaces, {Pods.Count} pods, {Nodes.Count} nodes, {HostEndpoints.Count} host endpoints, {Policies.Count} policies";
+        ClusterPolicies.IsEmpty
+            ? $"{Namespaces.Count} namespaces, {Pods.Count} pods, {Nodes.Count} nodes, {HostEndpoints.Count} host endpoints, {Policies.Count} policies"
+            : $"{Namespaces.Count} namespaces, {Pods.Count} pods, {Nodes.Count} nodes, {HostEndpoints.Count} host endpoints, {Policies.Count} policies, {ClusterPolicies.Count} cluster policies";
 
     private sealed class OrdinalPairComparer : IComparer<(string, string)>
     {
