@@ -76,6 +76,7 @@ internal static class CheckCommand
     {
         w.WriteStartObject();
         w.WriteBoolean("allowed", verdict.Allowed);
+        w.WriteBoolean("decidable", verdict.Decidable);
         WriteDirection(w, "egress", verdict.Egress);
         WriteDirection(w, "ingress", verdict.Ingress);
         w.WriteString("from", verdict.Flow.Source.ToString());
@@ -114,6 +115,56 @@ internal static class CheckCommand
 
         w.WriteEndArray();
         w.WriteString("reason", ReasonName(verdict.Reason));
+        w.WriteString("tier", verdict.Tier switch
+        {
+            DecisionTier.Admin => "Admin",
+            DecisionTier.NetworkPolicy => "NetworkPolicy",
+            DecisionTier.Baseline => "Baseline",
+            _ => "None",
+        });
+        if (verdict.DecidedBy is { } decidedBy)
+        {
+            w.WritePropertyName("decidedBy");
+            WriteRule(w, decidedBy);
+        }
+        else
+        {
+            w.WriteNull("decidedBy");
+        }
+
+        w.WriteStartArray("passedBy");
+        foreach (var rule in verdict.Passed)
+        {
+            WriteRule(w, rule);
+        }
+
+        w.WriteEndArray();
+        if (!verdict.Decidable)
+        {
+            w.WriteStartArray("undecidable");
+            foreach (var rule in verdict.Undecided)
+            {
+                WriteRule(w, rule);
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteRule(Utf8JsonWriter w, DecidingRule rule)
+    {
+        w.WriteStartObject();
+        w.WriteString("kind", rule.Kind);
+        w.WriteString("name", rule.Name);
+        w.WriteNumber("rule", rule.Rule);
+        if (rule.RuleName is not null)
+        {
+            w.WriteString("ruleName", rule.RuleName);
+        }
+
+        w.WriteString("action", rule.Action.ToString());
         w.WriteEndObject();
     }
 
@@ -125,6 +176,8 @@ internal static class CheckCommand
         VerdictReason.NotApplicable => "not-applicable",
         VerdictReason.NodeLocal => "node-local",
         VerdictReason.SameHost => "same-host",
+        VerdictReason.AcceptedByClusterPolicy => "accepted-by-cluster-policy",
+        VerdictReason.DeniedByClusterPolicy => "denied-by-cluster-policy",
         _ => "self",
     };
 }
