@@ -334,30 +334,11 @@ internal static class FirewalldPolicyMapper
 
     /// <summary>Ranges of one family merged (overlapping or adjacent ranges joined) and written as CIDR blocks; a block of
     /// one address is written as the address. firewalld's setEntries rejects overlapping entries, so merging is required.</summary>
-    internal static List<string> NetEntries(IEnumerable<AddressRange> ranges, bool v6)
-    {
-        var sorted = ranges.Where(r => r.IsIPv6 == v6).OrderBy(r => r.First).ThenBy(r => r.Last).ToList();
-        var merged = new List<AddressRange>(sorted.Count);
-        foreach (var range in sorted)
-        {
-            if (merged.Count > 0 && (range.First <= merged[^1].Last || (merged[^1].Last != UInt128.MaxValue && range.First == merged[^1].Last + 1)))
-            {
-                if (range.Last > merged[^1].Last)
-                {
-                    merged[^1] = merged[^1] with { Last = range.Last };
-                }
-
-                continue;
-            }
-
-            merged.Add(range);
-        }
-
-        var bits = v6 ? 128 : 32;
-        return merged.SelectMany(r => r.ToCidrs())
-            .Select(c => c.PrefixLength == bits ? c.Network.ToString() : c.ToString())
+    internal static List<string> NetEntries(IEnumerable<AddressRange> ranges, bool v6) =>
+        AddressRange.Merge(ranges.Where(r => r.IsIPv6 == v6))
+            .SelectMany(r => r.ToCidrs())
+            .Select(c => AddressRange.FromCidr(c).ToString())
             .ToList();
-    }
 
     /// <summary>The canonical text of an ipset entry (address or network), for comparing with what firewalld returns.</summary>
     internal static string NormalizeEntry(string entry)
@@ -365,8 +346,7 @@ internal static class FirewalldPolicyMapper
         var slash = entry.IndexOf('/', StringComparison.Ordinal);
         if (slash > 0 && Cidr.TryParse(entry, out var cidr))
         {
-            var bits = cidr.IsIPv6 ? 128 : 32;
-            return cidr.PrefixLength == bits ? cidr.Network.ToString() : cidr.ToString();
+            return AddressRange.FromCidr(cidr).ToString();
         }
 
         return IPAddress.TryParse(entry, out var address) ? Unmap(address).ToString() : entry;

@@ -263,7 +263,7 @@ internal sealed class NftKernelState
                 if (value.TryGetProperty("prefix", out var prefix))
                 {
                     var cidr = new Cidr(IPAddress.Parse(prefix.GetProperty("addr").GetString()!), prefix.GetProperty("len").GetInt32());
-                    return NftPlanRenderer.RangeElement(AddressRange.FromCidr(cidr));
+                    return AddressRange.FromCidr(cidr).ToString();
                 }
 
                 if (value.TryGetProperty("range", out var range))
@@ -274,7 +274,7 @@ internal sealed class NftKernelState
                     {
                         var start = AddressRange.FromAddress(a);
                         var end = AddressRange.FromAddress(b);
-                        return NftPlanRenderer.RangeElement(new AddressRange(start.First, end.Last, start.IsIPv6));
+                        return new AddressRange(start.First, end.Last, start.IsIPv6).ToString();
                     }
 
                     var low = Value(first);

@@ -241,8 +241,8 @@ internal sealed class NftPlanRenderer
         var hosts = NftNames.HostsKey(rule.HostsKey, hostsKeys);
         AddHosts("h4_" + hosts, "type ipv4_addr;", false, "ip");
         AddHosts("h6_" + hosts, "type ipv6_addr;", true, "ip6");
-        Add(own + "_b4", "type ipv4_addr; flags interval;", () => [.. rule.Peers.Ranges.Where(r => !r.IsIPv6).Select(RangeElement)], "ip");
-        Add(own + "_b6", "type ipv6_addr; flags interval;", () => [.. rule.Peers.Ranges.Where(r => r.IsIPv6).Select(RangeElement)], "ip6");
+        Add(own + "_b4", "type ipv4_addr; flags interval;", () => [.. rule.Peers.Ranges.Where(r => !r.IsIPv6).Select(r => r.ToString())], "ip");
+        Add(own + "_b6", "type ipv6_addr; flags interval;", () => [.. rule.Peers.Ranges.Where(r => r.IsIPv6).Select(r => r.ToString())], "ip6");
         return [.. lines];
 
         // Host sets are the large ones: when the plan's addresses are the ones rendered last time (compared by reference,
@@ -355,17 +355,6 @@ internal sealed class NftPlanRenderer
         return range.First == range.Last
             ? $"{protocol} . {range.First.ToString(CultureInfo.InvariantCulture)}"
             : $"{protocol} . {range.First.ToString(CultureInfo.InvariantCulture)}-{range.Last.ToString(CultureInfo.InvariantCulture)}";
-    }
-
-    internal static string RangeElement(AddressRange range)
-    {
-        if (range.IsSingle)
-        {
-            return range.FirstAddress.ToString();
-        }
-
-        var cidrs = range.ToCidrs();
-        return cidrs.Count == 1 ? cidrs[0].ToString() : $"{range.FirstAddress}-{range.LastAddress}";
     }
 
     private static bool IsV6(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6 && !address.IsIPv4MappedToIPv6;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Numerics;
-using System.Text;
 using NetPolHost.Planning;
 
 namespace NetPolHost.WindowsFirewall.Rules;
@@ -15,36 +14,9 @@ namespace NetPolHost.WindowsFirewall.Rules;
 /// </remarks>
 internal static class AddressText
 {
-    /// <summary>Formats ranges as <c>a</c>, <c>a/prefix</c> (one exact block) or <c>a-b</c>, comma-separated.</summary>
-    public static string Format(IEnumerable<AddressRange> ranges)
-    {
-        var builder = new StringBuilder();
-        foreach (var range in ranges)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append(',');
-            }
-
-            builder.Append(FormatRange(range));
-        }
-
-        return builder.ToString();
-    }
-
-    /// <summary>Formats one range.</summary>
-    public static string FormatRange(AddressRange range)
-    {
-        if (range.IsSingle)
-        {
-            return range.FirstAddress.ToString();
-        }
-
-        var prefix = PrefixLength(range);
-        return prefix >= 0
-            ? range.FirstAddress + "/" + prefix.ToString(CultureInfo.InvariantCulture)
-            : range.FirstAddress + "-" + range.LastAddress;
-    }
+    /// <summary>Formats ranges as <see cref="AddressRange.ToString"/> does (<c>a</c>, <c>a/prefix</c> or <c>a-b</c>),
+    /// comma-separated.</summary>
+    public static string Format(IEnumerable<AddressRange> ranges) => string.Join(',', ranges);
 
     /// <summary>Reads a Windows address list into sorted, merged ranges.</summary>
     /// <param name="text">The list.</param>
@@ -155,23 +127,5 @@ internal static class AddressText
         var first128 = start & ~hostMask & AddressRange.MaxValue(isV6);
         range = new AddressRange(first128, first128 | hostMask, isV6);
         return true;
-    }
-
-    private static int PrefixLength(AddressRange range)
-    {
-        var bits = range.IsIPv6 ? 128 : 32;
-        var span = range.Last - range.First;
-        if (span == UInt128.MaxValue)
-        {
-            return 0;
-        }
-
-        var size = span + 1;
-        if (!UInt128.IsPow2(size) || (range.First & span) != 0)
-        {
-            return -1;
-        }
-
-        return bits - (int)UInt128.Log2(size);
     }
 }

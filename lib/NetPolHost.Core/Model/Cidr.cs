@@ -53,6 +53,9 @@ public readonly record struct Cidr
 
     internal UInt128 First => _network;
 
+    /// <summary>A network from an address held as a number (host bits are masked off); the prefix length must fit.</summary>
+    internal static Cidr FromNumber(UInt128 network, int prefixLength, bool isV6) => new(network, prefixLength, isV6);
+
     internal UInt128 Last => _network | ~IpMath.Mask(_prefix, _isV6) & IpMath.FamilyMax(_isV6);
 
     /// <summary>The network holding exactly one address (<c>/32</c> or <c>/128</c>).</summary>

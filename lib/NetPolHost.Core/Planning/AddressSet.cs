@@ -92,8 +92,36 @@ public readonly record struct AddressRange(UInt128 First, UInt128 Last, bool IsI
         return c != 0 ? c : Last.CompareTo(other.Last);
     }
 
-    /// <summary>Formats as an address, a CIDR when the range is one block, or <c>first-last</c>.</summary>
-    /// <returns>The text.</returns>
+    /// <summary>Whether the range is exactly one CIDR block (a single address is a <c>/32</c> or <c>/128</c>).</summary>
+    /// <param name="cidr">The block, when it is one.</param>
+    /// <returns><see langword="true"/> when the range is one block.</returns>
+    public bool TryGetCidr(out Cidr cidr)
+    {
+        cidr = default;
+        var bits = IsIPv6 ? 128 : 32;
+        var span = Last - First;
+        int prefix;
+        if (span == UInt128.MaxValue)
+        {
+            prefix = 0;
+        }
+        else if (UInt128.IsPow2(span + 1) && (First & span) == 0)
+        {
+            prefix = bits - (int)UInt128.Log2(span + 1);
+        }
+        else
+        {
+            return false;
+        }
+
+        cidr = Cidr.FromNumber(First, prefix, IsIPv6);
+        return true;
+    }
+
+    /// <summary>Formats the range: the address when it holds one, <c>address/prefix</c> when it is one CIDR block, else
+    /// <c>first-last</c>. This is the text of address ranges everywhere (plans, nft elements, firewalld ipset entries,
+    /// Windows address lists, WFP conditions).</summary>
+    /// <returns>The text, such as <c>10.0.0.1</c>, <c>10.0.0.0/24</c> or <c>10.0.0.1-10.0.0.9</c>.</returns>
     public override string ToString()
     {
         if (IsSingle)
@@ -101,8 +129,7 @@ public readonly record struct AddressRange(UInt128 First, UInt128 Last, bool IsI
             return FirstAddress.ToString();
         }
 
-        var cidrs = ToCidrs();
-        return cidrs.Count == 1 ? cidrs[0].ToString() : FirstAddress + "-" + LastAddress;
+        return TryGetCidr(out var cidr) ? cidr.ToString() : FirstAddress + "-" + LastAddress;
     }
 
     /// <summary>The largest address of a family as a number.</summary>
