@@ -345,8 +345,9 @@ public sealed class NodeAgentTests
     [Fact]
     public void RetryDelay_DoublesFromOneSecond_UpToOneMinute()
     {
-        Assert.Equal([1, 2, 4, 8, 16, 32, 60, 60], Enumerable.Range(1, 8).Select(n => NodeAgent.RetryDelay(n).TotalSeconds));
-        Assert.Equal(TimeSpan.FromMinutes(1), NodeAgent.RetryDelay(int.MaxValue));
+        var backoff = NodeAgent.NewRetryBackoff();
+        Assert.Equal([1, 2, 4, 8, 16, 32, 60, 60], Enumerable.Range(1, 8).Select(_ => backoff.Next().TotalSeconds));
+        Assert.Equal(TimeSpan.FromMinutes(1), Enumerable.Range(0, 1000).Select(_ => backoff.Next()).Last());
     }
 
     [Fact]

@@ -10,6 +10,7 @@ using NetPolHost.Matching;
 using NetPolHost.Model;
 using NetPolHost.Planning;
 using NetPolHost.Sources;
+using NetPolHost.Timing;
 
 namespace NetPolHost.Hosting.Agent;
 
@@ -43,7 +44,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
 
     // Owned by the agent's loop (ExecuteAsync and what it calls), never touched by the sources' tasks.
     private bool _dirty; // a failed apply, rollback or repair: the backend may hold something other than _applied
-    private int _failures; // failures in a row, for the retry delay
+    private readonly Backoff _retry = NewRetryBackoff(); // failures in a row, for the retry delay
     private DateTimeOffset? _retryAt;
     private DateTimeOffset _pendingChangedAt = DateTimeOffset.MaxValue; // the earliest change not yet in force
 
@@ -109,12 +110,10 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
     /// <summary>The plan in force, if any.</summary>
     public RulePlan? AppliedPlan => Volatile.Read(ref _applied);
 
-    /// <summary>The wait before the next try after <paramref name="failures"/> failures in a row: 1 s, doubling, at most
-    /// one minute.</summary>
-    /// <param name="failures">Failures in a row, at least 1.</param>
-    /// <returns>The wait.</returns>
-    internal static TimeSpan RetryDelay(int failures) =>
-        TimeSpan.FromSeconds(Math.Min(s_maxRetryDelay.TotalSeconds, Math.Pow(2, Math.Clamp(failures - 1, 0, 30))));
+    /// <summary>The waits before the next try after failures in a row (of applies, and of each source): 1 s, doubling,
+    /// at most one minute.</summary>
+    /// <returns>A new backoff.</returns>
+    internal static Backoff NewRetryBackoff() => new(TimeSpan.FromSeconds(1), s_maxRetryDelay);
 
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -224,10 +223,11 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
 
     private async Task RunSourceAsync(IClusterSource source, CancellationToken cancellationToken)
     {
-        var delay = TimeSpan.FromSeconds(1);
+        var backoff = NewRetryBackoff();
         while (!cancellationToken.IsCancellationRequested)
         {
             var reported = false;
+            TimeSpan delay;
             try
             {
                 await source.RunAsync(
@@ -247,9 +247,10 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             {
                 if (reported)
                 {
-                    delay = TimeSpan.FromSeconds(1); // it worked for a while: start the backoff again
+                    backoff.Reset(); // it worked for a while: start the backoff again
                 }
 
+                delay = backoff.Next();
                 _metrics.Error("source");
                 Log.SourceFailed(_logger, ex, source.Name, ex.Message, delay.TotalSeconds);
                 UpdateStatus(s => s with { LastError = $"source {source.Name} failed: {ex.Message}" });
@@ -263,8 +264,6 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             {
                 return;
             }
-
-            delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, s_maxRetryDelay.TotalSeconds));
         }
     }
 
@@ -531,7 +530,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             return;
         }
 
-        if (_failures > 0)
+        if (_retry.Failures > 0)
         {
             Recovered();
             UpdateStatus(s => s with { LastError = null });
@@ -541,8 +540,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
     /// <summary>Records a failure (log, metric, status) and schedules a retry with a growing delay.</summary>
     private void Failed(string stage, string message, Exception exception)
     {
-        _failures++;
-        var delay = RetryDelay(_failures);
+        var delay = _retry.Next();
         _retryAt = _time.GetUtcNow() + delay;
         _metrics.Error(stage);
         Log.Failed(_logger, exception, stage, message, delay.TotalSeconds);
@@ -551,7 +549,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
 
     private void Recovered()
     {
-        _failures = 0;
+        _retry.Reset();
         _retryAt = null;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using NetPolHost.Timing;
 
 namespace NetPolHost.Kubernetes.Internal;
 
