@@ -135,9 +135,10 @@ internal static class YamlTreeReader
         long aliasExpansion = 0;
         var documentLine = 1;
         ExceptionDispatchInfo? callbackFailure = null;
+        var parsing = false; // inside parser.MoveNext(): a failure now is the YAML library's, not ours
         try
         {
-            while (callbackFailure is null && parser.MoveNext())
+            while (callbackFailure is null && MoveNext())
             {
                 var current = parser.Current!;
                 switch (current)
@@ -224,10 +225,12 @@ internal static class YamlTreeReader
             error(line, column, "invalid YAML: " + CleanMessage(ex));
             return (line, column);
         }
-        catch (InvalidOperationException ex) when (ex.StackTrace?.Contains("ScanPlainScalar", StringComparison.Ordinal) == true)
+        catch (InvalidOperationException ex) when (parsing && IsBare(ex))
         {
-            // YamlDotNet fails this way on a plain value inside [ ] or { } that goes on at a line indented no more
-            // than the key: "metadata: {name: a,\nnamespace: b}". Point at that line.
+            // YamlDotNet's scanner fails this way (a bare InvalidOperationException, without position or message of
+            // its own) on a plain value inside [ ] or { } that goes on at a line indented no more than the key:
+            // "metadata: {name: a,\nnamespace: b}". The scanner reads ahead of the events, so the [ or { may not have
+            // been reported yet. Point at that line.
             var lastLine = (parser.Current is { } last ? (int)last.End.Line : 0) + lineOffset;
             var (line, column) = FirstContentAfter(text, start, lineOffset + 1, lastLine) ?? (lastLine, 1);
             error(line, column, "invalid YAML: expected the lines inside [ ] or { } to be indented more than the key they belong to, found this line (or a bracket above is not closed)");
@@ -244,6 +247,14 @@ internal static class YamlTreeReader
 
         callbackFailure?.Throw();
         return null;
+
+        bool MoveNext()
+        {
+            parsing = true;
+            var more = parser.MoveNext();
+            parsing = false;
+            return more;
+        }
 
         void Push(TreeNode node, NodeEvent nodeEvent)
         {
@@ -322,6 +333,13 @@ internal static class YamlTreeReader
             }
         }
     }
+
+    /// <summary>Whether an exception was thrown without a message or inner exception of its own (its message is the
+    /// runtime's default, in the current culture): how YamlDotNet's scanner reports a plain value inside [ ] or { }
+    /// indented too little. Other failures of the library (an empty stack, a bug) carry messages of their own.</summary>
+    private static bool IsBare(InvalidOperationException ex) =>
+        ex.InnerException is null && ex.GetType() == typeof(InvalidOperationException)
+        && string.Equals(ex.Message, new InvalidOperationException().Message, StringComparison.Ordinal);
 
     private static string CleanMessage(YamlException ex)
     {

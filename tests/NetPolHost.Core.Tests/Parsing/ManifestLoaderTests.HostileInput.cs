@@ -24,6 +24,7 @@ public sealed partial class ManifestLoaderTests
     [InlineData("a: [b\nc: d]\n", "test.yaml:2:1: invalid YAML: expected the lines inside [ ] or { } to be indented more than the key they belong to, found this line (or a bracket above is not closed)")]
     [InlineData("a: {b: 1,\n\nc: 2}\n", "test.yaml:3:1: invalid YAML: expected the lines inside [ ] or { } to be indented more than the key they belong to, found this line (or a bracket above is not closed)")]
     [InlineData("a:\n  b: [1,\n  2]\n", "test.yaml:3:3: invalid YAML: expected the lines inside [ ] or { } to be indented more than the key they belong to, found this line (or a bracket above is not closed)")]
+    [InlineData("items:\n- {name: http, c\nontainerPort: 8080}\n", "test.yaml:3:1: invalid YAML: expected the lines inside [ ] or { } to be indented more than the key they belong to, found this line (or a bracket above is not closed)")]
     [InlineData("a: {b: 1,\n  c: 2}\n", "test.yaml:1:1: kind: expected the kind of the object (e.g. NetworkPolicy), found none")]
     public void LoadText_MalformedYaml_IsAnErrorAtItsPlace(string text, string expected)
     {
