@@ -4,46 +4,6 @@ using NetPolHost.Model;
 
 namespace NetPolHost.Parsing;
 
-/// <summary>Options for <see cref="ManifestLoader"/>.</summary>
-public sealed class ManifestLoaderOptions
-{
-    /// <summary>The largest file read, in bytes.</summary>
-    /// <value>Default 256 MiB: a <c>kubectl get pods -A -o json</c> of a 10,000-pod cluster is about 100 MB.</value>
-    public long MaxFileBytes { get; set; } = 256L * 1024 * 1024;
-}
-
-/// <summary>The outcome of loading manifests: the valid objects as a snapshot, and every error and note.</summary>
-public sealed class LoadResult
-{
-    internal LoadResult(ClusterSnapshot snapshot, IReadOnlyList<ManifestDiagnostic> errors, IReadOnlyList<ManifestDiagnostic> notes, IReadOnlyList<string> files)
-    {
-        Snapshot = snapshot;
-        Errors = errors;
-        Notes = notes;
-        Files = files;
-    }
-
-    /// <summary>The objects that loaded without error.</summary>
-    public ClusterSnapshot Snapshot { get; }
-
-    /// <summary>Every error, ordered by file, line and column.</summary>
-    public IReadOnlyList<ManifestDiagnostic> Errors { get; }
-
-    /// <summary>Notes (skipped kinds, defaults that matter), ordered by file, line and column.</summary>
-    public IReadOnlyList<ManifestDiagnostic> Notes { get; }
-
-    /// <summary>The files read.</summary>
-    public IReadOnlyList<string> Files { get; }
-
-    /// <summary>Whether there were no errors.</summary>
-    public bool IsValid => Errors.Count == 0;
-
-    /// <summary>Returns the snapshot, or throws when any error was found.</summary>
-    /// <returns>The snapshot.</returns>
-    /// <exception cref="PolicyValidationException">At least one error was found; the exception lists them all.</exception>
-    public ClusterSnapshot GetSnapshotOrThrow() => IsValid ? Snapshot : throw new PolicyValidationException(Errors);
-}
-
 /// <summary>
 /// Loads Kubernetes manifests: files and directories (recursively; <c>.yaml</c>, <c>.yml</c>, <c>.json</c>),
 /// multi-document YAML, JSON, and <c>List</c> / <c>*List</c> kinds such as the output of
@@ -57,7 +17,7 @@ public sealed class LoadResult
 /// ConfigMap volumes, whose <c>..data</c> folders would otherwise load every file twice); a directory that cannot be
 /// read is an error.
 /// </remarks>
-public sealed class ManifestLoader
+public sealed partial class ManifestLoader
 {
     private readonly ManifestLoaderOptions _options;
 
@@ -430,115 +390,4 @@ public sealed class ManifestLoader
         var mib = (bytes / (1024.0 * 1024.0)).ToString("0.#", CultureInfo.InvariantCulture) + " MiB";
         return bytes % (1024 * 1024) == 0 ? mib : mib + " (" + exact + ")";
     }
-
-    private sealed class Session
-    {
-        private readonly List<ManifestDiagnostic> _errors = [];
-        private readonly List<ManifestDiagnostic> _notes = [];
-        private readonly Dictionary<string, (string File, int Line)> _seen = new(StringComparer.Ordinal);
-        private readonly List<Model.Namespace> _namespaces = [];
-        private readonly List<Pod> _pods = [];
-        private readonly List<Node> _nodes = [];
-        private readonly List<HostEndpoint> _hostEndpoints = [];
-        private readonly List<NetworkPolicy> _policies = [];
-        private readonly List<BoundObject> _objects = [];
-
-        public List<string> Files { get; } = [];
-
-        public ManifestFileCache.Entry Capture((long Length, DateTime WriteTime) stamp) =>
-            new(stamp.Length, stamp.WriteTime, [.. _objects], [.. _errors, .. _notes]);
-
-        public void Replay(ManifestFileCache.Entry entry, string file)
-        {
-            Files.Add(file);
-            foreach (var diagnostic in entry.Diagnostics)
-            {
-                Add(diagnostic);
-            }
-
-            foreach (var bound in entry.Objects)
-            {
-                AddObject(bound, file);
-            }
-        }
-
-        public void Error(string file, int line, int column, string path, string message) =>
-            _errors.Add(new ManifestDiagnostic(DiagnosticSeverity.Error, file, line, column, path, message));
-
-        public void Note(string file, int line, int column, string path, string message) =>
-            _notes.Add(new ManifestDiagnostic(DiagnosticSeverity.Note, file, line, column, path, message));
-
-        public void Add(ManifestDiagnostic diagnostic) =>
-            (diagnostic.Severity == DiagnosticSeverity.Error ? _errors : _notes).Add(diagnostic);
-
-        public void AddObject(BoundObject bound, string file)
-        {
-            if (_seen.TryGetValue(bound.Identity, out var first))
-            {
-                _errors.Add(new ManifestDiagnostic(
-                    DiagnosticSeverity.Error,
-                    file,
-                    bound.Line,
-                    bound.Column,
-                    string.Empty,
-                    $"expected each object once, found {bound.Identity} again (first at {first.File}:{first.Line.ToString(CultureInfo.InvariantCulture)})") { Object = bound.Identity });
-                return;
-            }
-
-            _seen[bound.Identity] = (file, bound.Line);
-            _objects.Add(bound);
-            switch (bound.Value)
-            {
-                case NetworkPolicy policy:
-                    _policies.Add(policy);
-                    break;
-                case Model.Namespace ns:
-                    _namespaces.Add(ns);
-                    break;
-                case Pod pod:
-                    _pods.Add(pod);
-                    break;
-                case Node node:
-                    _nodes.Add(node);
-                    break;
-                case HostEndpoint endpoint:
-                    _hostEndpoints.Add(endpoint);
-                    break;
-            }
-        }
-
-        public LoadResult Finish()
-        {
-            static List<ManifestDiagnostic> Sorted(List<ManifestDiagnostic> list) =>
-                [.. list.Select((d, i) => (d, i)).OrderBy(x => x.d.File, StringComparer.Ordinal).ThenBy(x => x.d.Line).ThenBy(x => x.d.Column).ThenBy(x => x.i).Select(x => x.d)];
-
-            var snapshot = ClusterSnapshot.Create(_namespaces, _pods, _nodes, _hostEndpoints, _policies);
-            return new LoadResult(snapshot, Sorted(_errors), Sorted(_notes), Files);
-        }
-    }
-}
-
-/// <summary>Files parsed by earlier loads, so a later <see cref="ManifestLoader.LoadPaths(IEnumerable{string}, ManifestFileCache?)"/>
-/// reads again only the files that changed (by size and write time). Not thread-safe: one per watcher.</summary>
-public sealed class ManifestFileCache
-{
-    private readonly Dictionary<string, Entry> _files = new(StringComparer.Ordinal);
-
-    /// <summary>The number of files held.</summary>
-    public int Count => _files.Count;
-
-    internal bool TryGet(string file, (long Length, DateTime WriteTime) stamp, out Entry entry) =>
-        _files.TryGetValue(file, out entry!) && entry.Length == stamp.Length && entry.WriteTime == stamp.WriteTime;
-
-    internal void Set(string file, Entry entry) => _files[file] = entry;
-
-    internal void Retain(HashSet<string> files)
-    {
-        foreach (var gone in _files.Keys.Where(f => !files.Contains(f)).ToList())
-        {
-            _files.Remove(gone);
-        }
-    }
-
-    internal sealed record Entry(long Length, DateTime WriteTime, IReadOnlyList<BoundObject> Objects, IReadOnlyList<ManifestDiagnostic> Diagnostics);
 }

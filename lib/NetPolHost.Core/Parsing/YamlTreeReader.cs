@@ -8,11 +8,10 @@ namespace NetPolHost.Parsing;
 
 /// <summary>Reads YAML text (one or more documents) into <see cref="TreeNode"/> trees with positions.</summary>
 /// <remarks>
-/// Plain scalars resolve with YAML 1.1 rules as the Kubernetes YAML reader does (<c>yes</c>, <c>on</c> are booleans,
-/// <c>80</c> is an integer). Aliases share the anchored node; their expanded size is counted and limited. Nesting is
-/// limited, and so are the characters a stream may hold. A syntax error ends its document; reading goes on at the next
-/// document marker. Each document is handed over as soon as it ends, so a file of many documents never holds more than
-/// one tree.
+/// Plain scalars resolve with YAML 1.1 rules as the Kubernetes YAML reader does (<see cref="YamlScalars"/>). Aliases
+/// share the anchored node; their expanded size is counted and limited. Nesting is limited, and so are the characters a
+/// stream may hold. A syntax error ends its document; reading goes on at the next document marker. Each document is
+/// handed over as soon as it ends, so a file of many documents never holds more than one tree.
 /// </remarks>
 internal static class YamlTreeReader
 {
@@ -171,7 +170,7 @@ internal static class YamlTreeReader
                             owner.PendingMerge = true;
                         }
 
-                        Add(new ScalarNode(scalar.Value, Resolve(scalar), (int)scalar.Start.Line + lineOffset, (int)scalar.Start.Column), scalar, 1);
+                        Add(new ScalarNode(scalar.Value, YamlScalars.Resolve(scalar), (int)scalar.Start.Line + lineOffset, (int)scalar.Start.Column), scalar, 1);
                         break;
                     case MappingStart mapping:
                         Push(new MappingNode((int)mapping.Start.Line + lineOffset, (int)mapping.Start.Column), mapping);
@@ -429,133 +428,6 @@ internal static class YamlTreeReader
         }
 
         return null;
-    }
-
-    private static ScalarKind Resolve(Scalar scalar)
-    {
-        var tag = scalar.Tag;
-        if (!tag.IsEmpty && !tag.IsNonSpecific)
-        {
-            return tag.Value switch
-            {
-                "tag:yaml.org,2002:str" => ScalarKind.String,
-                "tag:yaml.org,2002:int" => ScalarKind.Int,
-                "tag:yaml.org,2002:float" => ScalarKind.Float,
-                "tag:yaml.org,2002:bool" => ScalarKind.Bool,
-                "tag:yaml.org,2002:null" => ScalarKind.Null,
-                _ => ScalarKind.String,
-            };
-        }
-
-        if (scalar.Style != ScalarStyle.Plain || tag.IsNonSpecific)
-        {
-            return ScalarKind.String;
-        }
-
-        return ResolvePlain(scalar.Value);
-    }
-
-    /// <summary>Resolves a plain scalar as YAML 1.1 (the Kubernetes YAML reader) does.</summary>
-    internal static ScalarKind ResolvePlain(string value)
-    {
-        switch (value)
-        {
-            case "" or "~" or "null" or "Null" or "NULL":
-                return ScalarKind.Null;
-            case "y" or "Y" or "yes" or "Yes" or "YES" or "n" or "N" or "no" or "No" or "NO"
-                or "true" or "True" or "TRUE" or "false" or "False" or "FALSE"
-                or "on" or "On" or "ON" or "off" or "Off" or "OFF":
-                return ScalarKind.Bool;
-            case ".inf" or ".Inf" or ".INF" or "+.inf" or "+.Inf" or "+.INF" or "-.inf" or "-.Inf" or "-.INF" or ".nan" or ".NaN" or ".NAN":
-                return ScalarKind.Float;
-        }
-
-        var c = value[0];
-        if (c is not ((>= '0' and <= '9') or '-' or '+' or '.'))
-        {
-            return ScalarKind.String;
-        }
-
-        var plain = value.Replace("_", string.Empty, StringComparison.Ordinal);
-        if (TryParseInteger(plain, out _))
-        {
-            return ScalarKind.Int;
-        }
-
-        return double.TryParse(plain, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && !plain.EndsWith('.') && plain.Any(char.IsAsciiDigit)
-            ? ScalarKind.Float
-            : ScalarKind.String;
-    }
-
-    /// <summary>Parses a YAML 1.1 integer: decimal, <c>0x</c> hex, <c>0o</c> or leading-zero octal, <c>0b</c> binary.</summary>
-    internal static bool TryParseInteger(string text, out long value)
-    {
-        value = 0;
-        var span = text.AsSpan();
-        var negative = false;
-        if (span.Length > 0 && (span[0] == '-' || span[0] == '+'))
-        {
-            negative = span[0] == '-';
-            span = span[1..];
-        }
-
-        if (span.IsEmpty)
-        {
-            return false;
-        }
-
-        int radix = 10;
-        if (span.Length > 2 && span[0] == '0' && (span[1] == 'x' || span[1] == 'X'))
-        {
-            radix = 16;
-            span = span[2..];
-        }
-        else if (span.Length > 2 && span[0] == '0' && (span[1] == 'o' || span[1] == 'O'))
-        {
-            radix = 8;
-            span = span[2..];
-        }
-        else if (span.Length > 2 && span[0] == '0' && (span[1] == 'b' || span[1] == 'B'))
-        {
-            radix = 2;
-            span = span[2..];
-        }
-        else if (span.Length > 1 && span[0] == '0')
-        {
-            radix = 8;
-            span = span[1..];
-        }
-
-        ulong result = 0;
-        foreach (var ch in span)
-        {
-            int digit = ch switch
-            {
-                >= '0' and <= '9' => ch - '0',
-                >= 'a' and <= 'f' => ch - 'a' + 10,
-                >= 'A' and <= 'F' => ch - 'A' + 10,
-                _ => 99,
-            };
-            if (digit >= radix)
-            {
-                return false;
-            }
-
-            if (result > (ulong.MaxValue - (ulong)digit) / (ulong)radix)
-            {
-                return false;
-            }
-
-            result = (result * (ulong)radix) + (ulong)digit;
-        }
-
-        if (negative ? result > (ulong)long.MaxValue + 1 : result > long.MaxValue)
-        {
-            return false;
-        }
-
-        value = negative ? (long)(0 - result) : (long)result;
-        return true;
     }
 
     /// <summary>Reads a string from an index on, without copying it.</summary>

@@ -43,7 +43,7 @@ public sealed class YamlTreeReaderTests
     [InlineData("nan", "String")]
     [InlineData("8000m", "String")]
     public void ResolvePlain_FollowsYaml11(string value, string kind) =>
-        Assert.Equal(kind, YamlTreeReader.ResolvePlain(value).ToString());
+        Assert.Equal(kind, YamlScalars.ResolvePlain(value).ToString());
 
     [Theory]
     [InlineData("0", 0L)]
@@ -57,7 +57,7 @@ public sealed class YamlTreeReaderTests
     [InlineData("-9223372036854775808", long.MinValue)]
     public void TryParseInteger_ReadsEveryRadix(string text, long expected)
     {
-        Assert.True(YamlTreeReader.TryParseInteger(text, out var value));
+        Assert.True(YamlScalars.TryParseInteger(text, out var value));
         Assert.Equal(expected, value);
     }
 
@@ -70,7 +70,7 @@ public sealed class YamlTreeReaderTests
     [InlineData("-")]
     [InlineData("12a")]
     public void TryParseInteger_RejectsOverflowAndBadDigits(string text) =>
-        Assert.False(YamlTreeReader.TryParseInteger(text, out _));
+        Assert.False(YamlScalars.TryParseInteger(text, out _));
 
     [Fact]
     public void Read_QuotedAndTaggedScalars_AreStrings()

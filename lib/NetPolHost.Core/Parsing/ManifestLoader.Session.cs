@@ -1,0 +1,94 @@
+using System.Globalization;
+using NetPolHost.Model;
+
+namespace NetPolHost.Parsing;
+
+/// <content>The state of one load: diagnostics, objects, and the duplicate check.</content>
+public sealed partial class ManifestLoader
+{
+    private sealed class Session
+    {
+        private readonly List<ManifestDiagnostic> _errors = [];
+        private readonly List<ManifestDiagnostic> _notes = [];
+        private readonly Dictionary<string, (string File, int Line)> _seen = new(StringComparer.Ordinal);
+        private readonly List<Model.Namespace> _namespaces = [];
+        private readonly List<Pod> _pods = [];
+        private readonly List<Node> _nodes = [];
+        private readonly List<HostEndpoint> _hostEndpoints = [];
+        private readonly List<NetworkPolicy> _policies = [];
+        private readonly List<BoundObject> _objects = [];
+
+        public List<string> Files { get; } = [];
+
+        public ManifestFileCache.Entry Capture((long Length, DateTime WriteTime) stamp) =>
+            new(stamp.Length, stamp.WriteTime, [.. _objects], [.. _errors, .. _notes]);
+
+        public void Replay(ManifestFileCache.Entry entry, string file)
+        {
+            Files.Add(file);
+            foreach (var diagnostic in entry.Diagnostics)
+            {
+                Add(diagnostic);
+            }
+
+            foreach (var bound in entry.Objects)
+            {
+                AddObject(bound, file);
+            }
+        }
+
+        public void Error(string file, int line, int column, string path, string message) =>
+            _errors.Add(new ManifestDiagnostic(DiagnosticSeverity.Error, file, line, column, path, message));
+
+        public void Note(string file, int line, int column, string path, string message) =>
+            _notes.Add(new ManifestDiagnostic(DiagnosticSeverity.Note, file, line, column, path, message));
+
+        public void Add(ManifestDiagnostic diagnostic) =>
+            (diagnostic.Severity == DiagnosticSeverity.Error ? _errors : _notes).Add(diagnostic);
+
+        public void AddObject(BoundObject bound, string file)
+        {
+            if (_seen.TryGetValue(bound.Identity, out var first))
+            {
+                _errors.Add(new ManifestDiagnostic(
+                    DiagnosticSeverity.Error,
+                    file,
+                    bound.Line,
+                    bound.Column,
+                    string.Empty,
+                    $"expected each object once, found {bound.Identity} again (first at {first.File}:{first.Line.ToString(CultureInfo.InvariantCulture)})") { Object = bound.Identity });
+                return;
+            }
+
+            _seen[bound.Identity] = (file, bound.Line);
+            _objects.Add(bound);
+            switch (bound.Value)
+            {
+                case NetworkPolicy policy:
+                    _policies.Add(policy);
+                    break;
+                case Model.Namespace ns:
+                    _namespaces.Add(ns);
+                    break;
+                case Pod pod:
+                    _pods.Add(pod);
+                    break;
+                case Node node:
+                    _nodes.Add(node);
+                    break;
+                case HostEndpoint endpoint:
+                    _hostEndpoints.Add(endpoint);
+                    break;
+            }
+        }
+
+        public LoadResult Finish()
+        {
+            static List<ManifestDiagnostic> Sorted(List<ManifestDiagnostic> list) =>
+                [.. list.Select((d, i) => (d, i)).OrderBy(x => x.d.File, StringComparer.Ordinal).ThenBy(x => x.d.Line).ThenBy(x => x.d.Column).ThenBy(x => x.i).Select(x => x.d)];
+
+            var snapshot = ClusterSnapshot.Create(_namespaces, _pods, _nodes, _hostEndpoints, _policies);
+            return new LoadResult(snapshot, Sorted(_errors), Sorted(_notes), Files);
+        }
+    }
+}
