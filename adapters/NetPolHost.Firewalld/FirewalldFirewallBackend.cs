@@ -34,13 +34,11 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
     private readonly Func<IFirewalldBus> _busFactory;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly Lock _reapplyLock = new();
     private IFirewalldBus? _bus;
     private IDisposable? _subscription;
     private volatile bool _busBroken;
     private FirewalldState? _lastApplied;
-    private int _expectedReloads;
-    private Task _reapply = Task.CompletedTask;
+    private FirewalldReloadWatcher? _watcher;
 
     /// <summary>Creates the backend.</summary>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
@@ -133,8 +131,8 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
         {
             _lastApplied = null;
             var bus = await EnsureBusAsync(cancellationToken).ConfigureAwait(false);
-            await WaitRunningAsync(bus, "before removing", cancellationToken).ConfigureAwait(false);
-            var snapshot = await ReadAsync(bus, cancellationToken).ConfigureAwait(false);
+            await Reader(bus).WaitRunningAsync("before removing", cancellationToken).ConfigureAwait(false);
+            var snapshot = await Reader(bus).ReadAsync(cancellationToken).ConfigureAwait(false);
             var policies = snapshot.PermanentPolicies.Where(p => FirewalldSnapshot.IsOwned(p.Value.Short)).Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
             var ipsets = snapshot.PermanentIPSets.Where(p => FirewalldSnapshot.IsOwned(p.Value.Short)).Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
             foreach (var policy in policies)
@@ -142,7 +140,7 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
                 await DoAsync($"removing policy {policy}", () => bus.RemovePermanentPolicyAsync(policy, cancellationToken), bus).ConfigureAwait(false);
             }
 
-            var removable = await UnreferencedAsync(bus, ipsets, snapshot, cancellationToken).ConfigureAwait(false);
+            var removable = await Reader(bus).UnreferencedAsync(ipsets, snapshot, cancellationToken).ConfigureAwait(false);
             foreach (var ipset in removable)
             {
                 await DoAsync($"removing ipset {ipset}", () => bus.RemovePermanentIPSetAsync(ipset, cancellationToken), bus).ConfigureAwait(false);
@@ -178,7 +176,7 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
                 warnings.Add($"firewalld's state is {state}, not RUNNING");
             }
 
-            var snapshot = await ReadAsync(bus, cancellationToken).ConfigureAwait(false);
+            var snapshot = await Reader(bus).ReadAsync(cancellationToken).ConfigureAwait(false);
             var owned = new List<string>();
             foreach (var (name, policy) in snapshot.PermanentPolicies.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
@@ -236,7 +234,7 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
         await _lifetime.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _reapply.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            await (_watcher?.Pending ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
         {
@@ -324,7 +322,8 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
         if (_subscription is null && _options.ReapplyOnReload)
         {
             var bus = _bus;
-            _subscription = await DoAsync("subscribing to firewalld's signals", () => bus.WatchAsync(OnReloaded, OnOwnerChanged, OnClosed, cancellationToken), bus).ConfigureAwait(false);
+            var watcher = Watcher();
+            _subscription = await DoAsync("subscribing to firewalld's signals", () => bus.WatchAsync(watcher.OnReloaded, watcher.OnOwnerChanged, OnClosed, cancellationToken), bus).ConfigureAwait(false);
         }
 
         return _bus;
@@ -333,8 +332,8 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
     private async Task<ApplyResult> ApplyCoreAsync(IFirewalldBus bus, FirewalldState desired, bool dryRun, bool full, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        await WaitRunningAsync(bus, "before applying", cancellationToken).ConfigureAwait(false);
-        var snapshot = await ReadAsync(bus, cancellationToken).ConfigureAwait(false);
+        await Reader(bus).WaitRunningAsync("before applying", cancellationToken).ConfigureAwait(false);
+        var snapshot = await Reader(bus).ReadAsync(cancellationToken).ConfigureAwait(false);
         var diff = FirewalldDiff.Compute(desired, snapshot, _options.PersistEntries, full);
         if (diff.Conflicts.Count > 0)
         {
@@ -393,7 +392,7 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
 
             if (diff.RemoveIPSets.Count > 0)
             {
-                var removable = await UnreferencedAsync(bus, diff.RemoveIPSets, snapshot, cancellationToken).ConfigureAwait(false);
+                var removable = await Reader(bus).UnreferencedAsync(diff.RemoveIPSets, snapshot, cancellationToken).ConfigureAwait(false);
                 foreach (var name in diff.RemoveIPSets.Except(removable, StringComparer.Ordinal))
                 {
                     warnings.Add($"ipset {name} is no longer used by NetPolHost but another policy or zone names it, so it was kept");
@@ -412,7 +411,7 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
                 started = true;
                 await ReloadAsync(bus, "apply", cancellationToken).ConfigureAwait(false);
                 reloaded = true;
-                var runtime = await ReadRuntimeEntriesAsync(bus, desired.IPSets.Select(s => s.Name), cancellationToken).ConfigureAwait(false);
+                var runtime = await Reader(bus).ReadRuntimeEntriesAsync(desired.IPSets.Select(s => s.Name), cancellationToken).ConfigureAwait(false);
                 entryChanges = FirewalldDiff.EntryChanges(desired, runtime, full);
             }
 
@@ -464,179 +463,40 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
         };
     }
 
-    /// <summary>Reads the prefixed objects: permanent settings, runtime names, entries and policies (calls in parallel).</summary>
-    private async Task<FirewalldSnapshot> ReadAsync(IFirewalldBus bus, CancellationToken cancellationToken)
-    {
-        var prefix = _options.Prefix;
-        var setNames = (await DoAsync("listing ipsets", () => bus.GetPermanentIPSetNamesAsync(cancellationToken), bus).ConfigureAwait(false))
-            .Where(n => FirewalldNames.HasPrefix(n, prefix)).ToList();
-        var policyNames = (await DoAsync("listing policies", () => bus.GetPermanentPolicyNamesAsync(cancellationToken), bus).ConfigureAwait(false))
-            .Where(n => FirewalldNames.HasPrefix(n, prefix)).ToList();
-        var runtimeSets = (await DoAsync("listing runtime ipsets", () => bus.GetRuntimeIPSetNamesAsync(cancellationToken), bus).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
-        var runtimePolicyNames = (await DoAsync("listing runtime policies", () => bus.GetRuntimePolicyNamesAsync(cancellationToken), bus).ConfigureAwait(false))
-            .Where(n => FirewalldNames.HasPrefix(n, prefix)).ToList();
-
-        var sets = DoAsync("reading ipsets", () => Task.WhenAll(setNames.Select(n => bus.GetPermanentIPSetAsync(n, cancellationToken))), bus);
-        var policies = DoAsync("reading policies", () => Task.WhenAll(policyNames.Select(n => bus.GetPermanentPolicyAsync(n, cancellationToken))), bus);
-        var runtimePolicies = DoAsync("reading runtime policies", () => Task.WhenAll(runtimePolicyNames.Select(n => bus.GetRuntimePolicyAsync(n, cancellationToken))), bus);
-        var entries = ReadRuntimeEntriesAsync(bus, runtimeSets.Where(n => FirewalldNames.HasPrefix(n, prefix)), cancellationToken);
-        await Task.WhenAll(sets, policies, runtimePolicies, entries).ConfigureAwait(false);
-
-        return new FirewalldSnapshot(
-            setNames.Zip(sets.Result).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal),
-            policyNames.Zip(policies.Result).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal),
-            runtimeSets,
-            entries.Result,
-            runtimePolicyNames.Zip(runtimePolicies.Result).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal));
-    }
-
-    private async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> ReadRuntimeEntriesAsync(IFirewalldBus bus, IEnumerable<string> names, CancellationToken cancellationToken)
-    {
-        var runtime = (await DoAsync("listing runtime ipsets", () => bus.GetRuntimeIPSetNamesAsync(cancellationToken), bus).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
-        var present = names.Where(runtime.Contains).Distinct(StringComparer.Ordinal).ToList();
-        var entries = await DoAsync("reading runtime entries", () => Task.WhenAll(present.Select(n => bus.GetRuntimeEntriesAsync(n, cancellationToken))), bus).ConfigureAwait(false);
-        return present.Zip(entries).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
-    }
-
-    /// <summary>The ipsets of <paramref name="names"/> that no permanent policy or zone of someone else names (removing a
-    /// named ipset would put firewalld into state FAILED at its next reload).</summary>
-    private async Task<List<string>> UnreferencedAsync(IFirewalldBus bus, List<string> names, FirewalldSnapshot snapshot, CancellationToken cancellationToken)
-    {
-        if (names.Count == 0)
-        {
-            return [];
-        }
-
-        var candidates = names.ToHashSet(StringComparer.Ordinal);
-        var referenced = new HashSet<string>(StringComparer.Ordinal);
-        var policyNames = await DoAsync("listing policies", () => bus.GetPermanentPolicyNamesAsync(cancellationToken), bus).ConfigureAwait(false);
-        var foreignPolicies = policyNames.Where(p => !(snapshot.PermanentPolicies.TryGetValue(p, out var s) && FirewalldSnapshot.IsOwned(s.Short))).ToList();
-        var policies = await DoAsync("reading policies", () => Task.WhenAll(foreignPolicies.Select(p => bus.GetPermanentPolicyAsync(p, cancellationToken))), bus).ConfigureAwait(false);
-        foreach (var (name, settings) in foreignPolicies.Zip(policies))
-        {
-            foreach (var set in settings.RichRules.SelectMany(RichRule.ReferencedIpsets).Where(candidates.Contains))
-            {
-                referenced.Add(set);
-                Log.IpsetKept(_logger, set, "policy " + name);
-            }
-        }
-
-        var zoneNames = await DoAsync("listing zones", () => bus.GetPermanentZoneNamesAsync(cancellationToken), bus).ConfigureAwait(false);
-        var zones = await DoAsync("reading zones", () => Task.WhenAll(zoneNames.Select(z => bus.GetPermanentZoneAsync(z, cancellationToken))), bus).ConfigureAwait(false);
-        foreach (var (name, zone) in zoneNames.Zip(zones))
-        {
-            var sets = zone.RichRules.SelectMany(RichRule.ReferencedIpsets)
-                .Concat(zone.Sources.Where(s => s.StartsWith("ipset:", StringComparison.Ordinal)).Select(s => s["ipset:".Length..]));
-            foreach (var set in sets.Where(candidates.Contains))
-            {
-                referenced.Add(set);
-                Log.IpsetKept(_logger, set, "zone " + name);
-            }
-        }
-
-        return names.Where(n => !referenced.Contains(n)).ToList();
-    }
-
     private async Task ReloadAsync(IFirewalldBus bus, string reason, CancellationToken cancellationToken)
     {
         Log.Reloading(_logger, reason);
-        Interlocked.Increment(ref _expectedReloads);
+        var watcher = _watcher;
+        watcher?.ExpectReload();
         try
         {
             await DoAsync("reloading firewalld", () => bus.ReloadAsync(cancellationToken), bus).ConfigureAwait(false);
         }
         catch
         {
-            Interlocked.Decrement(ref _expectedReloads);
+            watcher?.ReloadNotSent();
             throw;
         }
 
-        await WaitRunningAsync(bus, "after reloading", cancellationToken).ConfigureAwait(false);
+        await Reader(bus).WaitRunningAsync("after reloading", cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Waits until firewalld's state is RUNNING; FAILED (a broken configuration: firewalld filters nothing) is an error.</summary>
-    private async Task WaitRunningAsync(IFirewalldBus bus, string when, CancellationToken cancellationToken)
+    private async Task DoAsync(string operation, Func<Task> action, IFirewalldBus bus) =>
+        await FirewalldErrors.CallAsync(operation, async () => { await action().ConfigureAwait(false); return true; }, bus, MarkBroken).ConfigureAwait(false);
+
+    private Task<T> DoAsync<T>(string operation, Func<Task<T>> action, IFirewalldBus bus) =>
+        FirewalldErrors.CallAsync(operation, action, bus, MarkBroken);
+
+    private void MarkBroken() => _busBroken = true;
+
+    /// <summary>What firewalld holds now, read through <paramref name="bus"/>.</summary>
+    private FirewalldStateReader Reader(IFirewalldBus bus) => new(bus, _options.Prefix, _options.ReloadTimeout, _logger, MarkBroken);
+
+    /// <summary>The watcher of reloads and restarts, made when the signals are first subscribed to.</summary>
+    private FirewalldReloadWatcher Watcher()
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var state = await DoAsync("reading firewalld's state", () => bus.GetStateAsync(cancellationToken), bus).ConfigureAwait(false);
-            switch (state)
-            {
-                case "RUNNING":
-                    return;
-                case "FAILED":
-                    throw new BackendUnavailableException(
-                        Name,
-                        $"firewalld's state is FAILED {when}: it failed to load its configuration and may filter nothing. Find the broken file (firewall-cmd --check-config, journalctl -u firewalld), fix it and restart firewalld.");
-            }
-
-            if (deadline.Elapsed > _options.ReloadTimeout)
-            {
-                throw new BackendUnavailableException(Name, $"firewalld's state is still {state} {when} after {_options.ReloadTimeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s; wait until it is RUNNING (firewall-cmd --state) and retry.");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task DoAsync(string operation, Func<Task> action, IFirewalldBus bus)
-    {
-        try
-        {
-            await action().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is FirewalldBusException or FirewalldBusUnreachableException)
-        {
-            _busBroken |= ex is FirewalldBusUnreachableException;
-            throw FirewalldErrors.Translate(ex, operation, bus.Address);
-        }
-    }
-
-    private async Task<T> DoAsync<T>(string operation, Func<Task<T>> action, IFirewalldBus bus)
-    {
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is FirewalldBusException or FirewalldBusUnreachableException)
-        {
-            _busBroken |= ex is FirewalldBusUnreachableException;
-            throw FirewalldErrors.Translate(ex, operation, bus.Address);
-        }
-    }
-
-    private void OnReloaded()
-    {
-        while (true)
-        {
-            var expected = Volatile.Read(ref _expectedReloads);
-            if (expected <= 0)
-            {
-                break;
-            }
-
-            if (Interlocked.CompareExchange(ref _expectedReloads, expected - 1, expected) == expected)
-            {
-                return;
-            }
-        }
-
-        Log.ReloadSeen(_logger);
-        ScheduleReapply("reload");
-    }
-
-    private void OnOwnerChanged(bool started)
-    {
-        if (started)
-        {
-            Log.Restarted(_logger);
-            ScheduleReapply("restart");
-        }
-        else
-        {
-            Log.Stopped(_logger);
-        }
+        // Called under _gate, as every use of the bus.
+        return _watcher ??= new FirewalldReloadWatcher(_logger, () => _lastApplied is not null && !_lifetime.IsCancellationRequested, ReapplyAsync, _lifetime.Token);
     }
 
     private void OnClosed(Exception? error)
@@ -645,20 +505,7 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
         Log.ConnectionClosed(_logger, error?.Message ?? "closed");
     }
 
-    private void ScheduleReapply(string reason)
-    {
-        if (_lastApplied is null || _lifetime.IsCancellationRequested)
-        {
-            return;
-        }
-
-        var token = _lifetime.Token;
-        lock (_reapplyLock)
-        {
-            _reapply = _reapply.ContinueWith(_ => ReapplyAsync(reason, token), token, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
-        }
-    }
-
+    /// <summary>Applies the last plan again (after a reload or restart that <see cref="FirewalldReloadWatcher"/> saw).</summary>
     private async Task ReapplyAsync(string reason, CancellationToken cancellationToken)
     {
         try
@@ -705,26 +552,14 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
         [LoggerMessage(2, LogLevel.Information, "reloading firewalld ({Reason})")]
         public static partial void Reloading(ILogger logger, string reason);
 
-        [LoggerMessage(3, LogLevel.Information, "firewalld reloaded (not by NetPolHost): its runtime state is gone, applying the last plan again")]
-        public static partial void ReloadSeen(ILogger logger);
-
         [LoggerMessage(4, LogLevel.Information, "applied the last plan again after a firewalld {Reason}: changed {Changed}, {Entries} entries set, in {Milliseconds:F1} ms")]
         public static partial void Reapplied(ILogger logger, string reason, bool changed, int entries, double milliseconds);
 
         [LoggerMessage(5, LogLevel.Error, "could not apply the last plan again after a firewalld {Reason}")]
         public static partial void ReapplyFailed(ILogger logger, string reason, Exception exception);
 
-        [LoggerMessage(6, LogLevel.Warning, "firewalld left the bus (stopped): nothing is enforced until it starts again")]
-        public static partial void Stopped(ILogger logger);
-
-        [LoggerMessage(7, LogLevel.Information, "firewalld appeared on the bus (started or restarted): applying the last plan again")]
-        public static partial void Restarted(ILogger logger);
-
         [LoggerMessage(8, LogLevel.Warning, "the D-Bus connection to firewalld closed ({Reason}); reloads are not seen until the next call reconnects")]
         public static partial void ConnectionClosed(ILogger logger, string reason);
-
-        [LoggerMessage(9, LogLevel.Warning, "ipset {Ipset} is not removed: {Referrer} of someone else still names it")]
-        public static partial void IpsetKept(ILogger logger, string ipset, string referrer);
 
         [LoggerMessage(10, LogLevel.Information, "removed firewalld objects {Prefix}-*: {Policies} policies, {Ipsets} ipsets")]
         public static partial void Removed(ILogger logger, string prefix, int policies, int ipsets);

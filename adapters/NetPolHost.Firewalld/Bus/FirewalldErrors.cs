@@ -28,6 +28,30 @@ internal static class FirewalldErrors
         }
     }
 
+    /// <summary>Runs one call of firewalld, turning its bus errors into the NetPolHost exception of
+    /// <see cref="Translate"/>.</summary>
+    /// <param name="operation">What the call does, for the message (e.g. "adding ipset nph-pods-4").</param>
+    /// <param name="call">The call.</param>
+    /// <param name="bus">The bus it goes through.</param>
+    /// <param name="unreachable">Called when the bus could not be reached (the connection must be made again).</param>
+    /// <returns>What the call returned.</returns>
+    public static async Task<T> CallAsync<T>(string operation, Func<Task<T>> call, IFirewalldBus bus, Action unreachable)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FirewalldBusException or FirewalldBusUnreachableException)
+        {
+            if (ex is FirewalldBusUnreachableException)
+            {
+                unreachable();
+            }
+
+            throw Translate(ex, operation, bus.Address);
+        }
+    }
+
     /// <summary>The explanation of one error reply, and whether it means firewalld cannot be used here at all.</summary>
     public static (bool Unavailable, string Text) Describe(FirewalldBusException error, string address)
     {
