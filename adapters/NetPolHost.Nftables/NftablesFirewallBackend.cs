@@ -7,6 +7,7 @@ using NetPolHost.Backends;
 using NetPolHost.Nftables.Interop;
 using NetPolHost.Nftables.Rendering;
 using NetPolHost.Nftables.Runtime;
+using NetPolHost.Nftables.State;
 using NetPolHost.Planning;
 
 namespace NetPolHost.Nftables;

@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using NetPolHost.Model;
+using NetPolHost.Nftables.Rendering;
 using NetPolHost.Planning;
 
-namespace NetPolHost.Nftables.Rendering;
+namespace NetPolHost.Nftables.State;
 
 /// <summary>What the kernel holds in the backend's table, read from <c>nft -j list table</c>, in the renderer's canonical
 /// element form so it can be compared with an <see cref="NftState"/>.</summary>

@@ -1,10 +1,12 @@
 using NetPolHost.Model;
 using NetPolHost.Nftables.Rendering;
 using NetPolHost.Nftables.Runtime;
+using NetPolHost.Nftables.State;
+using NetPolHost.Nftables.Tests.Rendering;
 using NetPolHost.Planning;
 using NetPolHost.TestKit;
 
-namespace NetPolHost.Nftables.Tests.Rendering;
+namespace NetPolHost.Nftables.Tests.State;
 
 public sealed class NftKernelStateTests
 {
