@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using NetPolHost.Nftables.Rendering;
 
-namespace NetPolHost.Nftables.Rendering;
+namespace NetPolHost.Nftables.State;
 
 /// <summary>The commands that turn one owned state into another, as one transaction.</summary>
 internal sealed class NftDiff

@@ -1,9 +1,10 @@
 using NetPolHost.Model;
 using NetPolHost.Nftables.Rendering;
+using NetPolHost.Nftables.State;
 using NetPolHost.Planning;
 using NetPolHost.TestKit;
 
-namespace NetPolHost.Nftables.Tests.Rendering;
+namespace NetPolHost.Nftables.Tests.State;
 
 public sealed class NftDiffTests
 {
