@@ -10,9 +10,15 @@ using NetPolHost.TestKit;
 
 namespace NetPolHost.Hosting.Tests;
 
+/// <summary>The agent's behaviour on a fake clock: a test moves time itself, so what must not happen yet is shown by
+/// moving the clock to just before it is due, never by sleeping.</summary>
 public sealed class NodeAgentTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan DebounceWindow = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Tick = TimeSpan.FromTicks(1);
+    private readonly TimerTrackingClock _clock = new();
 
     private static ClusterSnapshot Snapshot(bool denyY = false)
     {
@@ -38,24 +44,31 @@ public sealed class NodeAgentTests
         return builder.Build();
     }
 
-    private static SourceUpdate Valid(string source, ClusterSnapshot snapshot) => new(source, snapshot, [], DateTimeOffset.UtcNow);
+    private SourceUpdate Valid(string source, ClusterSnapshot snapshot) => new(source, snapshot, [], _clock.GetUtcNow());
 
-    private static SourceUpdate Invalid(string source) =>
-        new(source, null, [new ManifestDiagnostic(DiagnosticSeverity.Error, "bad.yaml", 3, 5, "spec.ingress[0].ports[0].port", "expected a port number between 1 and 65535, found 70000")], DateTimeOffset.UtcNow);
+    private SourceUpdate Invalid(string source) =>
+        new(source, null, [new ManifestDiagnostic(DiagnosticSeverity.Error, "bad.yaml", 3, 5, "spec.ingress[0].ports[0].port", "expected a port number between 1 and 65535, found 70000")], _clock.GetUtcNow());
 
+    /// <summary>A source whose updates the test sends; sending returns once the agent has been given the update.</summary>
     private sealed class ScriptedSource(string name) : IClusterSource
     {
-        private readonly Channel<SourceUpdate> _updates = Channel.CreateUnbounded<SourceUpdate>();
+        private readonly Channel<(SourceUpdate Update, TaskCompletionSource Reported)> _updates = Channel.CreateUnbounded<(SourceUpdate, TaskCompletionSource)>();
 
         public string Name => name;
 
-        public void Send(SourceUpdate update) => _updates.Writer.TryWrite(update);
+        public async Task SendAsync(SourceUpdate update)
+        {
+            var reported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _updates.Writer.TryWrite((update, reported));
+            await reported.Task.WaitAsync(Wait, TestContext.Current.CancellationToken);
+        }
 
         public async Task RunAsync(Func<SourceUpdate, CancellationToken, ValueTask> report, CancellationToken cancellationToken)
         {
-            await foreach (var update in _updates.Reader.ReadAllAsync(cancellationToken))
+            await foreach (var (update, reported) in _updates.Reader.ReadAllAsync(cancellationToken))
             {
                 await report(update, cancellationToken);
+                reported.SetResult();
             }
         }
     }
@@ -88,7 +101,7 @@ public sealed class NodeAgentTests
 
         public int Runs => Volatile.Read(ref _runs);
 
-        public void Send(SourceUpdate update) => _inner.Send(update);
+        public Task SendAsync(SourceUpdate update) => _inner.SendAsync(update);
 
         public Task RunAsync(Func<SourceUpdate, CancellationToken, ValueTask> report, CancellationToken cancellationToken) =>
             Interlocked.Increment(ref _runs) == 1 ? throw new IOException("the watch broke") : _inner.RunAsync(report, cancellationToken);
@@ -136,11 +149,34 @@ public sealed class NodeAgentTests
         public void Dispose() => _listener.Dispose();
     }
 
-    private static NodeAgent Agent(RecordingFirewallBackend backend, IEnumerable<IClusterSource> sources, Action<NodeAgentOptions>? configure = null, IConnectivityCheck? connectivity = null)
+    private NodeAgent Agent(RecordingFirewallBackend backend, IEnumerable<IClusterSource> sources, Action<NodeAgentOptions>? configure = null, IConnectivityCheck? connectivity = null)
     {
-        var options = new NodeAgentOptions { NodeName = "node-1", Debounce = TimeSpan.FromMilliseconds(50) };
+        var options = new NodeAgentOptions { NodeName = "node-1", Debounce = DebounceWindow };
         configure?.Invoke(options);
-        return new NodeAgent(backend, sources, Options.Create(options), new NetPolHostMetrics(), NullLogger<NodeAgent>.Instance, connectivity ?? new FixedConnectivity(true), TimeProvider.System);
+        return new NodeAgent(backend, sources, Options.Create(options), new NetPolHostMetrics(), NullLogger<NodeAgent>.Instance, connectivity ?? new FixedConnectivity(true), _clock);
+    }
+
+    /// <summary>Waits until the agent debounces what was sent, lets the window pass, and waits until the agent has handled
+    /// it and waits again (for an update or a timer): what it did is then done, and it does nothing more until the clock
+    /// moves or an update comes.</summary>
+    /// <returns>The timer the agent waits on now (the next resync or retry).</returns>
+    private async Task<TimerTrackingClock.PendingTimer> PassDebounceAsync()
+    {
+        var debounce = await _clock.UntilPendingAsync(DebounceWindow, "the agent to debounce the update");
+        _clock.Advance(DebounceWindow);
+        return await _clock.UntilPendingAfterAsync(debounce, "the agent to handle the update and wait again");
+    }
+
+    /// <summary>Moves the clock to just before <paramref name="timer"/> is due: the agent, blocked on it, is still
+    /// waiting.</summary>
+    private void AdvanceToJustBefore(TimerTrackingClock.PendingTimer timer) => _clock.Advance(timer.Due - _clock.GetUtcNow() - Tick);
+
+    /// <summary>Moves the clock to when <paramref name="timer"/> is due and waits until the agent has done what was due
+    /// and waits again.</summary>
+    private async Task<TimerTrackingClock.PendingTimer> FireAsync(TimerTrackingClock.PendingTimer timer, string what)
+    {
+        _clock.Advance(timer.Due - _clock.GetUtcNow());
+        return await _clock.UntilPendingAfterAsync(timer, what);
     }
 
     private static async Task Until(Func<bool> condition, string what)
@@ -161,11 +197,13 @@ public sealed class NodeAgentTests
         var api = new ScriptedSource("kubernetes");
         using var agent = Agent(backend, [files, api]);
         await agent.StartAsync(TestContext.Current.CancellationToken);
-        files.Send(Valid("files", ClusterSnapshot.Create(policies: Snapshot().Policies)));
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        await files.SendAsync(Valid("files", ClusterSnapshot.Create(policies: Snapshot().Policies)));
+        await PassDebounceAsync();
         Assert.Empty(backend.Applies); // the API source has not spoken yet
-        api.Send(Valid("kubernetes", ClusterSnapshot.Create(Snapshot().Namespaces, Snapshot().Pods)));
-        await Until(() => backend.Applies.Count == 1, "the first apply");
+        Assert.False(agent.Current.Ready);
+        await api.SendAsync(Valid("kubernetes", ClusterSnapshot.Create(Snapshot().Namespaces, Snapshot().Pods)));
+        await PassDebounceAsync();
+        Assert.Single(backend.Applies);
         Assert.Equal(["x/a"], backend.Current!.Endpoints.Select(e => e.Name)); // merged: policies from files, pods from the API
         Assert.True(agent.Current.Ready);
         await agent.StopAsync(TestContext.Current.CancellationToken);
@@ -176,16 +214,20 @@ public sealed class NodeAgentTests
     {
         var backend = new RecordingFirewallBackend();
         var source = new ScriptedSource("files");
-        using var agent = Agent(backend, [source], o => o.Debounce = TimeSpan.FromMilliseconds(300));
+        using var agent = Agent(backend, [source]);
         await agent.StartAsync(TestContext.Current.CancellationToken);
-        source.Send(Valid("files", Snapshot()));
-        source.Send(Valid("files", Snapshot(denyY: true)));
-        source.Send(Valid("files", Snapshot()));
-        source.Send(Valid("files", Snapshot(denyY: true)));
-        await Until(() => backend.Applies.Count == 1, "one apply");
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await source.SendAsync(Valid("files", Snapshot()));
+        var debounce = await _clock.UntilPendingAsync(DebounceWindow, "the agent to debounce the first change");
+        await source.SendAsync(Valid("files", Snapshot(denyY: true)));
+        await source.SendAsync(Valid("files", Snapshot()));
+        await source.SendAsync(Valid("files", Snapshot(denyY: true)));
+        AdvanceToJustBefore(debounce);
+        Assert.Empty(backend.Applies); // nothing within the window
+        var waiting = await FireAsync(debounce, "the apply");
         Assert.Single(backend.Applies);
         Assert.Equal(["x/a", "y/b"], backend.Current!.Endpoints.Select(e => e.Name)); // the last state of the burst
+        AdvanceToJustBefore(waiting); // until the next resync: nothing else comes of the burst
+        Assert.Single(backend.Applies);
         await agent.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -197,8 +239,8 @@ public sealed class NodeAgentTests
         var source = new ScriptedSource("files");
         using var agent = Agent(backend, [source], o => o.NodeName = "node-l");
         await agent.StartAsync(TestContext.Current.CancellationToken);
-        source.Send(Valid("files", Snapshot()));
-        await Until(() => agent.Current.LastError is not null, "the error");
+        await source.SendAsync(Valid("files", Snapshot()));
+        await PassDebounceAsync();
         Assert.Equal(
             "node 'node-l' is unknown: no Node object, pod (spec.nodeName) or host endpoint in the sources names it; the last valid state stays in force",
             agent.Current.LastError);
@@ -213,16 +255,18 @@ public sealed class NodeAgentTests
         var source = new ScriptedSource("files");
         using var agent = Agent(backend, [source]);
         await agent.StartAsync(TestContext.Current.CancellationToken);
-        source.Send(Valid("files", Snapshot()));
-        await Until(() => backend.Applies.Count == 1, "the first apply");
-        source.Send(Invalid("files"));
-        await Until(() => agent.Current.LastError is not null, "the error");
+        await source.SendAsync(Valid("files", Snapshot()));
+        await PassDebounceAsync();
+        Assert.Single(backend.Applies);
+        await source.SendAsync(Invalid("files"));
+        await PassDebounceAsync();
         Assert.Equal(
             "1 error(s) in the sources; the last valid state stays in force. First: bad.yaml:3:5: spec.ingress[0].ports[0].port: expected a port number between 1 and 65535, found 70000",
             agent.Current.LastError);
         Assert.Single(backend.Applies);
-        source.Send(Valid("files", Snapshot(denyY: true)));
-        await Until(() => backend.Applies.Count == 2, "the fixed state");
+        await source.SendAsync(Valid("files", Snapshot(denyY: true)));
+        await PassDebounceAsync();
+        Assert.Equal(2, backend.Applies.Count);
         Assert.Null(agent.Current.LastError);
         await agent.StopAsync(TestContext.Current.CancellationToken);
     }
@@ -232,12 +276,18 @@ public sealed class NodeAgentTests
     {
         var backend = new RecordingFirewallBackend();
         var source = new ScriptedSource("files");
-        using var agent = Agent(backend, [source], o => o.ResyncInterval = TimeSpan.FromMilliseconds(300));
+        using var agent = Agent(backend, [source], o => o.ResyncInterval = TimeSpan.FromMinutes(1));
+        var started = _clock.GetUtcNow();
         await agent.StartAsync(TestContext.Current.CancellationToken);
-        source.Send(Valid("files", Snapshot()));
-        await Until(() => backend.Applies.Count == 1, "the first apply");
+        await source.SendAsync(Valid("files", Snapshot()));
+        var resync = await PassDebounceAsync();
+        Assert.Single(backend.Applies);
+        Assert.Equal(started + TimeSpan.FromMinutes(1), resync.Due);
         backend.NextDrift = "set h4_x: 1 element(s) missing, 0 unexpected";
-        await Until(() => backend.Applies.Count == 2, "the repair");
+        AdvanceToJustBefore(resync);
+        Assert.Single(backend.Applies); // no resync before the interval
+        await FireAsync(resync, "the repair");
+        Assert.Equal(2, backend.Applies.Count);
         Assert.True(backend.Applies[1].Options.Full);
         Assert.Equal(1, agent.Current.DriftRepairs);
         await agent.StopAsync(TestContext.Current.CancellationToken);
@@ -256,8 +306,9 @@ public sealed class NodeAgentTests
             o.SafeApply.Timeout = TimeSpan.FromMilliseconds(200);
         }, connectivity);
         await agent.StartAsync(TestContext.Current.CancellationToken);
-        source.Send(Valid("files", Snapshot()));
-        await Until(() => backend.Applies.Count == 1, "the first apply");
+        await source.SendAsync(Valid("files", Snapshot()));
+        await PassDebounceAsync();
+        Assert.Single(backend.Applies);
         var good = backend.Current;
         await agent.StopAsync(TestContext.Current.CancellationToken);
 
@@ -268,15 +319,16 @@ public sealed class NodeAgentTests
             o.SafeApply.Targets.Add("127.0.0.1:6443");
         }, failing);
         await second.StartAsync(TestContext.Current.CancellationToken);
-        source.Send(Valid("files", Snapshot()));
-        await Until(() => second.Current.Ready, "the first apply of the second agent");
-        source.Send(Valid("files", Snapshot(denyY: true)));
-        await Until(() => second.Current.LastError is not null, "the rollback");
+        await source.SendAsync(Valid("files", Snapshot()));
+        await PassDebounceAsync();
+        Assert.True(second.Current.Ready, "the first apply of the second agent");
+        await source.SendAsync(Valid("files", Snapshot(denyY: true)));
+        await PassDebounceAsync();
         Assert.Equal("safe apply: no connectivity within 10 s after the change; rolled back to the previous state", second.Current.LastError);
         Assert.Equal(good, backend.Current);
         var applies = backend.Applies.Count;
-        source.Send(Valid("files", Snapshot(denyY: true))); // the same rejected state is not tried again
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        await source.SendAsync(Valid("files", Snapshot(denyY: true))); // the same rejected state is not tried again
+        await PassDebounceAsync();
         Assert.Equal(applies, backend.Applies.Count);
         await second.StopAsync(TestContext.Current.CancellationToken);
         Assert.True(connectivity.Checks >= 1);
@@ -290,8 +342,9 @@ public sealed class NodeAgentTests
         using (var agent = Agent(backend, [source]))
         {
             await agent.StartAsync(TestContext.Current.CancellationToken);
-            source.Send(Valid("files", Snapshot()));
-            await Until(() => backend.Applies.Count == 1, "the first apply");
+            await source.SendAsync(Valid("files", Snapshot()));
+            await PassDebounceAsync();
+            Assert.Single(backend.Applies);
             await agent.StopAsync(TestContext.Current.CancellationToken);
         }
 
@@ -312,12 +365,14 @@ public sealed class NodeAgentTests
         var source = new ScriptedSource("files");
         using var agent = Agent(backend, [source]);
         await agent.StartAsync(TestContext.Current.CancellationToken);
-        source.Send(Valid("files", Snapshot()));
-        await Until(() => agent.Current.LastError is not null, "the error");
+        await source.SendAsync(Valid("files", Snapshot()));
+        await PassDebounceAsync();
         Assert.Equal("Backend 'recording' could not apply the plan: kernel said no", agent.Current.LastError);
         backend.FailWith = null;
-        source.Send(Valid("files", Snapshot(denyY: true)));
-        await Until(() => backend.Applies.Count == 1, "the apply");
+        await source.SendAsync(Valid("files", Snapshot(denyY: true))); // before the retry is due
+        await PassDebounceAsync();
+        Assert.Single(backend.Applies);
+        Assert.Equal(["x/a", "y/b"], backend.Current!.Endpoints.Select(e => e.Name)); // the next change
         await agent.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -328,15 +383,19 @@ public sealed class NodeAgentTests
         var source = new ScriptedSource("files");
         using var agent = Agent(backend, [source]);
         await agent.StartAsync(TestContext.Current.CancellationToken);
-        source.Send(Valid("files", Snapshot()));
-        await Until(() => agent.Current.LastError is not null, "the error");
+        await source.SendAsync(Valid("files", Snapshot()));
+        var retry = await PassDebounceAsync();
         Assert.Equal("Backend 'recording' could not apply the plan: nft: resource busy", agent.Current.LastError);
         Assert.False(agent.Current.Ready);
+        Assert.Equal(_clock.GetUtcNow() + FirstRetry, retry.Due);
 
         backend.FailWith = null; // no new state comes: the retry alone applies it
-        await Until(() => backend.Applies.Count == 1, "the retry");
+        AdvanceToJustBefore(retry);
+        Assert.Empty(backend.Applies); // not before the backoff
+        await FireAsync(retry, "the retry");
+        Assert.Single(backend.Applies);
         Assert.True(backend.Applies[0].Options.Full); // the backend may hold anything after a failure
-        await Until(() => agent.Current.Ready, "the status");
+        Assert.True(agent.Current.Ready);
         Assert.Null(agent.Current.LastError);
         Assert.Equal(["x/a"], backend.Current!.Endpoints.Select(e => e.Name));
         await agent.StopAsync(TestContext.Current.CancellationToken);
@@ -358,18 +417,22 @@ public sealed class NodeAgentTests
         var source = new ScriptedSource("files");
         using var agent = Agent(backend, [source]);
         await agent.StartAsync(TestContext.Current.CancellationToken);
-        source.Send(Valid("files", Snapshot()));
-        await Until(() => agent.Current.LastError is not null, "the error");
+        await source.SendAsync(Valid("files", Snapshot()));
+        var retry = await PassDebounceAsync();
         Assert.Equal("backend recording failed: the nft process died", agent.Current.LastError);
         Assert.False(agent.ExecuteTask!.IsCompleted);
         Assert.True(errors.Count("apply") >= 1);
 
         backend.FailWith = null;
-        await Until(() => backend.Applies.Count == 1, "the retry");
-        source.Send(Valid("files", Snapshot(denyY: true)));
-        await Until(() => backend.Applies.Count == 2, "the next change");
+        AdvanceToJustBefore(retry);
+        Assert.Empty(backend.Applies);
+        await FireAsync(retry, "the retry");
+        Assert.Single(backend.Applies);
+        await source.SendAsync(Valid("files", Snapshot(denyY: true)));
+        await PassDebounceAsync();
+        Assert.Equal(2, backend.Applies.Count);
         Assert.Equal(["x/a", "y/b"], backend.Current!.Endpoints.Select(e => e.Name));
-        await Until(() => agent.Current.LastError is null, "the error to clear");
+        Assert.Null(agent.Current.LastError);
         await agent.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -385,8 +448,9 @@ public sealed class NodeAgentTests
             o.SafeApply.Targets.Add("127.0.0.1:6443");
         }, connectivity);
         await agent.StartAsync(TestContext.Current.CancellationToken);
-        source.Send(Valid("files", Snapshot()));
-        await Until(() => agent.Current.Ready, "the first apply");
+        await source.SendAsync(Valid("files", Snapshot()));
+        await PassDebounceAsync();
+        Assert.True(agent.Current.Ready, "the first apply");
         var good = backend.Current;
 
         // The new state cuts the host off, and the backend fails the rollback too.
@@ -395,16 +459,20 @@ public sealed class NodeAgentTests
             backend.FailWith = new IOException("netlink: connection reset");
             return false;
         };
-        source.Send(Valid("files", Snapshot(denyY: true)));
-        await Until(() => agent.Current.LastError is not null, "the failed rollback");
+        await source.SendAsync(Valid("files", Snapshot(denyY: true)));
+        var retry = await PassDebounceAsync();
         Assert.Equal("safe apply: no connectivity within 10 s after the change; the rollback to the previous state failed: netlink: connection reset", agent.Current.LastError);
         Assert.NotEqual(good, backend.Current); // the rejected state is still in force
         Assert.False(agent.ExecuteTask!.IsCompleted);
+        Assert.Equal(_clock.GetUtcNow() + FirstRetry, retry.Due);
 
         backend.FailWith = null;
-        await Until(() => Equals(good, backend.Current), "the retried rollback");
+        AdvanceToJustBefore(retry);
+        Assert.NotEqual(good, backend.Current); // not before the backoff
+        await FireAsync(retry, "the retried rollback");
+        Assert.Equal(good, backend.Current);
         Assert.True(backend.Applies[^1].Options.Full);
-        await Until(() => agent.Current.LastError == "safe apply: no connectivity within 10 s after the change; rolled back to the previous state", "the status");
+        Assert.Equal("safe apply: no connectivity within 10 s after the change; rolled back to the previous state", agent.Current.LastError);
         Assert.Equal(good, agent.AppliedPlan);
         await agent.StopAsync(TestContext.Current.CancellationToken);
     }
@@ -414,19 +482,24 @@ public sealed class NodeAgentTests
     {
         var backend = new RecordingFirewallBackend();
         var source = new ScriptedSource("files");
-        using var agent = Agent(backend, [source], o => o.ResyncInterval = TimeSpan.FromMilliseconds(300));
+        using var agent = Agent(backend, [source], o => o.ResyncInterval = TimeSpan.FromMinutes(1));
         await agent.StartAsync(TestContext.Current.CancellationToken);
-        source.Send(Valid("files", Snapshot()));
-        await Until(() => backend.Applies.Count == 1, "the first apply");
+        await source.SendAsync(Valid("files", Snapshot()));
+        var resync = await PassDebounceAsync();
+        Assert.Single(backend.Applies);
         backend.FailWith = new IOException("nft: table busy");
         backend.NextDrift = "set h4_x: 1 element(s) missing, 0 unexpected";
-        await Until(() => agent.Current.LastError is not null, "the failed repair");
+        var retry = await FireAsync(resync, "the failed repair");
         Assert.Equal("resync failed: nft: table busy", agent.Current.LastError);
+        Assert.Equal(_clock.GetUtcNow() + FirstRetry, retry.Due);
 
         backend.FailWith = null;
-        await Until(() => backend.Applies.Count == 2, "the retried repair");
+        AdvanceToJustBefore(retry);
+        Assert.Single(backend.Applies); // not before the backoff
+        await FireAsync(retry, "the retried repair");
+        Assert.Equal(2, backend.Applies.Count);
         Assert.True(backend.Applies[1].Options.Full);
-        await Until(() => agent.Current.LastError is null, "the error to clear");
+        Assert.Null(agent.Current.LastError);
         Assert.False(agent.ExecuteTask!.IsCompleted);
         await agent.StopAsync(TestContext.Current.CancellationToken);
     }
@@ -440,10 +513,15 @@ public sealed class NodeAgentTests
         await agent.StartAsync(TestContext.Current.CancellationToken);
         await Until(() => agent.Current.LastError is not null, "the error");
         Assert.Equal("source files failed: the watch broke", agent.Current.LastError);
+        var restart = await _clock.UntilPendingAsync(FirstRetry, "the source's restart to be scheduled");
+        AdvanceToJustBefore(restart);
+        Assert.Equal(1, source.Runs); // not before the backoff
+        _clock.Advance(Tick);
         await Until(() => source.Runs == 2, "the restart");
-        source.Send(Valid("files", Snapshot()));
-        await Until(() => backend.Applies.Count == 1, "the apply");
-        await Until(() => agent.Current.LastError is null, "the error to clear");
+        await source.SendAsync(Valid("files", Snapshot()));
+        await PassDebounceAsync();
+        Assert.Single(backend.Applies);
+        Assert.Null(agent.Current.LastError);
         await agent.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -460,10 +538,12 @@ public sealed class NodeAgentTests
             throw new InvalidOperationException("a buggy health endpoint");
         };
         await agent.StartAsync(TestContext.Current.CancellationToken);
-        source.Send(Valid("files", Snapshot()));
-        await Until(() => backend.Applies.Count == 1, "the first apply");
-        source.Send(Valid("files", Snapshot(denyY: true)));
-        await Until(() => backend.Applies.Count == 2, "the second apply");
+        await source.SendAsync(Valid("files", Snapshot()));
+        await PassDebounceAsync();
+        Assert.Single(backend.Applies);
+        await source.SendAsync(Valid("files", Snapshot(denyY: true)));
+        await PassDebounceAsync();
+        Assert.Equal(2, backend.Applies.Count);
         Assert.True(Volatile.Read(ref seen) >= 2);
         await agent.StopAsync(TestContext.Current.CancellationToken);
     }
