@@ -17,10 +17,10 @@ public sealed class RegistrationTests
     {
         var services = new ServiceCollection();
         services.AddNetPolHost().AddNodeAgent();
-        var count = services.Count;
         services.AddNetPolHost().AddNodeAgent();
-        Assert.Equal(count, services.Count);
         Assert.Single(services, d => d.ServiceType == typeof(NetPolHostMetrics));
+        Assert.Single(services, d => d.ServiceType == typeof(NodeAgent));
+        Assert.Single(services, d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService));
     }
 
     [Fact]
