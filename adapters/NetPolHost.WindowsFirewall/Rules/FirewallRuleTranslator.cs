@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using NetPolHost.Backends;
 using NetPolHost.Matching;
 using NetPolHost.Model;
 using NetPolHost.Planning;
@@ -47,19 +48,9 @@ internal static class FirewallRuleTranslator
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
         var warnings = new List<string>();
+        // Windows Firewall rules carry ports only for TCP and UDP: the backend does not declare Sctp, and such plans are refused.
+        BackendContract.EnsureCanExpress(plan, BackendName, WindowsFirewallBackend.Supported);
         var hosts = plan.Endpoints.Where(e => e.Kind == PlanEndpointKind.HostEndpoint).ToList();
-        foreach (var endpoint in hosts)
-        {
-            foreach (var id in endpoint.Ingress.Rules.Concat(endpoint.Egress.Rules))
-            {
-                var rule = plan.GetRule(id);
-                if (!rule.Ports.IsAll && rule.Ports.Ranges.Any(r => r.Protocol == Protocol.Sctp && !r.IsAllPorts))
-                {
-                    throw new UnsupportedPolicyFeatureException(BackendName, "SCTP ports (Windows Firewall rules carry ports only for TCP and UDP)", rule.Source.Policy.ToString());
-                }
-            }
-        }
-
         var nodeLocal = plan.NodeAddresses.Concat(hosts.SelectMany(e => e.Addresses)).Concat(plan.LocalPodAddresses).ToList();
         var rules = new List<FirewallRule>();
         var names = NewRuleNameKeys();

@@ -107,7 +107,8 @@ public sealed class WindowsFirewallBackendTests
         var (backend, store) = Create();
         var result = await backend.ApplyAsync(PlanWith("10.0.0.1"), new ApplyOptions { DryRun = true }, Token);
         Assert.True(result.DryRun);
-        Assert.False(result.Changed);
+        Assert.True(result.Changed, "a dry run says that an apply would change something");
+        Assert.Equal(result.Changes.Count, result.ObjectsAdded);
         Assert.NotEmpty(result.Changes);
         Assert.Empty(store.Rules);
     }
