@@ -159,7 +159,7 @@ internal static class Hints
 
     /// <summary>The edit distance between two field names, ignoring case; swapping two neighbouring letters
     /// ("lables") counts as one edit.</summary>
-    private static int Distance(string a, string b)
+    internal static int Distance(string a, string b)
     {
         if (Math.Abs(a.Length - b.Length) > 3 || a.Length > 64 || b.Length > 64)
         {

@@ -16,6 +16,8 @@ public sealed partial class ManifestLoader
         private readonly List<Node> _nodes = [];
         private readonly List<HostEndpoint> _hostEndpoints = [];
         private readonly List<NetworkPolicy> _policies = [];
+        private readonly List<ClusterNetworkPolicy> _clusterPolicies = [];
+        private readonly Dictionary<string, (string Identity, string File, int Line)> _clusterPolicyNames = new(StringComparer.Ordinal);
         private readonly List<BoundObject> _objects = [];
 
         public List<string> Files { get; } = [];
@@ -60,6 +62,25 @@ public sealed partial class ManifestLoader
                 return;
             }
 
+            if (bound.Value is ClusterNetworkPolicy cluster)
+            {
+                // ClusterNetworkPolicies and the v1alpha1 kinds converted to them share one name space in the snapshot.
+                if (_clusterPolicyNames.TryGetValue(cluster.Name, out var other))
+                {
+                    _errors.Add(new ManifestDiagnostic(
+                        DiagnosticSeverity.Error,
+                        file,
+                        bound.Line,
+                        bound.Column,
+                        string.Empty,
+                        $"expected one cluster-wide policy per name, found {bound.Identity} and {other.Identity} (at {other.File}:{other.Line.ToString(CultureInfo.InvariantCulture)}): NetPolHost holds ClusterNetworkPolicies, AdminNetworkPolicies and BaselineAdminNetworkPolicies by name; rename one, or delete the one a migration replaced") { Object = bound.Identity });
+                    return;
+                }
+
+                _clusterPolicyNames[cluster.Name] = (bound.Identity, file, bound.Line);
+                _clusterPolicies.Add(cluster);
+            }
+
             _seen[bound.Identity] = (file, bound.Line);
             _objects.Add(bound);
             switch (bound.Value)
@@ -87,7 +108,7 @@ public sealed partial class ManifestLoader
             static List<ManifestDiagnostic> Sorted(List<ManifestDiagnostic> list) =>
                 [.. list.Select((d, i) => (d, i)).OrderBy(x => x.d.File, StringComparer.Ordinal).ThenBy(x => x.d.Line).ThenBy(x => x.d.Column).ThenBy(x => x.i).Select(x => x.d)];
 
-            var snapshot = ClusterSnapshot.Create(_namespaces, _pods, _nodes, _hostEndpoints, _policies);
+            var snapshot = ClusterSnapshot.Create(_namespaces, _pods, _nodes, _hostEndpoints, _policies, _clusterPolicies);
             return new LoadResult(snapshot, Sorted(_errors), Sorted(_notes), Files);
         }
     }

@@ -320,10 +320,7 @@ public sealed partial class ManifestLoader
         if (!ObjectBinder.IsKnownKind(kind))
         {
             var name = Describe(root);
-            var why = kind is "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy" or "ClusterNetworkPolicy"
-                ? "not supported yet"
-                : "not used by NetPolHost";
-            session.Note(file, root.Line, root.Column, listPath.TrimEnd('.'), $"skipped {kind}{name} ({why})");
+            session.Note(file, root.Line, root.Column, listPath.TrimEnd('.'), $"skipped {kind}{name} (not used by NetPolHost)");
             return;
         }
 

@@ -36,7 +36,8 @@ internal sealed partial class ObjectBinder
     public IReadOnlyList<(int Line, int Column, string Path, string Message)> Notes => _notes;
 
     /// <summary>Binds an object whose kind is known to be one NetPolHost reads.</summary>
-    public static bool IsKnownKind(string kind) => kind is "NetworkPolicy" or "Namespace" or "Pod" or "Node" or "HostEndpoint";
+    public static bool IsKnownKind(string kind) => kind is "NetworkPolicy" or "Namespace" or "Pod" or "Node" or "HostEndpoint"
+        or "ClusterNetworkPolicy" or "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy";
 
     public BoundObject Bind(MappingNode root, string kind, string apiVersion)
     {
@@ -48,6 +49,9 @@ internal sealed partial class ObjectBinder
             "Pod" => BindPod(root, apiVersion),
             "Node" => BindNode(root, apiVersion),
             "HostEndpoint" => BindHostEndpoint(root, apiVersion),
+            "ClusterNetworkPolicy" => BindClusterPolicy(root, apiVersion, ClusterPolicyKind.Cluster),
+            "AdminNetworkPolicy" => BindClusterPolicy(root, apiVersion, ClusterPolicyKind.Admin),
+            "BaselineAdminNetworkPolicy" => BindClusterPolicy(root, apiVersion, ClusterPolicyKind.Baseline),
             _ => throw new InvalidOperationException("Unknown kind " + kind),
         };
     }

@@ -11,7 +11,7 @@ namespace NetPolHost.Validation;
 /// names and namespaces are present and well-formed. Syntax that the model cannot hold (an unknown protocol, a CIDR
 /// that does not parse) is reported by the loader with the same wording.
 /// </remarks>
-public static class PolicyValidator
+public static partial class PolicyValidator
 {
     /// <summary>Validates a NetworkPolicy.</summary>
     /// <param name="policy">The policy.</param>

@@ -511,8 +511,8 @@ public sealed partial class ManifestLoaderTests
             kind: Deployment
             metadata: {name: web}
             ---
-            apiVersion: policy.networking.k8s.io/v1alpha1
-            kind: AdminNetworkPolicy
+            apiVersion: policy.networking.k8s.io/v1alpha2
+            kind: NamespacedNetworkPolicy
             metadata: {name: cluster-wide}
             ---
             apiVersion: v1
@@ -525,7 +525,7 @@ public sealed partial class ManifestLoaderTests
             "test.yaml:1:1: skipped ConfigMap shop/settings (not used by NetPolHost)",
             "test.yaml:6:1: skipped Service shop/web (not used by NetPolHost)",
             "test.yaml:11:1: skipped Deployment web (not used by NetPolHost)",
-            "test.yaml:15:1: skipped AdminNetworkPolicy cluster-wide (not supported yet)",
+            "test.yaml:15:1: skipped NamespacedNetworkPolicy cluster-wide (not used by NetPolHost)",
             "test.yaml:19:1: skipped Secret (not used by NetPolHost)");
         Assert.All(result.Notes, n => Assert.Equal(DiagnosticSeverity.Note, n.Severity));
         Assert.Equal(ClusterSnapshot.Empty, result.Snapshot);
