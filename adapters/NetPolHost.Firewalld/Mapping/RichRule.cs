@@ -81,7 +81,8 @@ internal static partial class RichRule
     {
         Protocol.Tcp => "tcp",
         Protocol.Udp => "udp",
-        _ => "sctp",
+        Protocol.Sctp => "sctp",
+        _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "Port ranges are TCP, UDP or SCTP; " + protocol.ToKubernetesName() + " has no ports (only a rule without ports admits it)."),
     };
 
     /// <summary>The ipsets a rule refers to.</summary>

@@ -350,7 +350,8 @@ internal sealed class NftPlanRenderer
         {
             Protocol.Tcp => "tcp",
             Protocol.Udp => "udp",
-            _ => "sctp",
+            Protocol.Sctp => "sctp",
+            _ => throw new ArgumentOutOfRangeException(nameof(range), range.Protocol, "Port ranges are TCP, UDP or SCTP; " + range.Protocol.ToKubernetesName() + " has no ports (only a rule without ports admits it)."),
         };
         return range.First == range.Last
             ? $"{protocol} . {range.First.ToString(CultureInfo.InvariantCulture)}"

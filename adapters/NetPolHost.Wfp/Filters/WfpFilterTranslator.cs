@@ -151,6 +151,11 @@ internal static class WfpFilterTranslator
 
                 foreach (var group in rule.Ports.Ranges.GroupBy(r => r.Protocol).OrderBy(g => g.Key))
                 {
+                    if (!group.Key.HasPorts())
+                    {
+                        throw new InvalidOperationException("Port ranges are TCP, UDP or SCTP; " + group.Key.ToKubernetesName() + " has no ports (only a rule without ports admits it).");
+                    }
+
                     var protocol = (int)group.Key;
                     var extra = new List<WfpCondition> { new(WfpField.Protocol, (UInt128)protocol, (UInt128)protocol) };
                     var ranges = group.ToList();

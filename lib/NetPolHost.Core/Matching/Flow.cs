@@ -121,13 +121,28 @@ public sealed record FlowEndpoint
 /// <summary>A connection attempt: from a source to a destination port.</summary>
 /// <param name="Source">Who opens the connection.</param>
 /// <param name="Destination">Who accepts it.</param>
-/// <param name="Port">The destination port.</param>
+/// <param name="Port">The destination port: 1-65535 for TCP, UDP and SCTP; 0 for ICMP and ICMPv6, which have none.</param>
 /// <param name="Protocol">The protocol.</param>
 public sealed record Flow(FlowEndpoint Source, FlowEndpoint Destination, int Port, Protocol Protocol = Protocol.Tcp)
 {
+    /// <summary>An ICMP (or ICMPv6) flow, e.g. a ping: port 0. Policies isolate it like any protocol, and only a rule
+    /// without <c>ports</c> admits it.</summary>
+    /// <param name="source">Who sends it.</param>
+    /// <param name="destination">Who receives it.</param>
+    /// <param name="protocol"><see cref="Protocol.Icmp"/> or <see cref="Protocol.IcmpV6"/>.</param>
+    /// <returns>The flow.</returns>
+    public static Flow Icmp(FlowEndpoint source, FlowEndpoint destination, Protocol protocol = Protocol.Icmp) =>
+        protocol is Protocol.Icmp or Protocol.IcmpV6
+            ? new Flow(source, destination, 0, protocol)
+            : throw new ArgumentException($"{protocol.ToKubernetesName()} is not ICMP or ICMPv6.", nameof(protocol));
+
+    /// <summary>The port and protocol as text: <c>8000/TCP</c>, or <c>ICMP</c> for a flow without ports.</summary>
+    public string PortText => Protocol.HasPorts()
+        ? Port.ToString(CultureInfo.InvariantCulture) + "/" + Protocol.ToKubernetesName()
+        : Protocol.ToKubernetesName();
+
     /// <inheritdoc/>
-    public override string ToString() =>
-        $"{Source} -> {Destination} {Port.ToString(CultureInfo.InvariantCulture)}/{Protocol.ToKubernetesName()}";
+    public override string ToString() => $"{Source} -> {Destination} {PortText}";
 }
 
 /// <summary>A destination port probed in a truth table.</summary>

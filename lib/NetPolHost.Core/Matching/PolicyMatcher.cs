@@ -15,7 +15,7 @@ namespace NetPolHost.Matching;
 /// workloads and are matched only by address; addresses outside the cluster are matched only by ipBlock. The instance is
 /// immutable and safe to use from several threads.
 /// </remarks>
-public sealed class PolicyMatcher
+public sealed partial class PolicyMatcher
 {
     private readonly ClusterIndex _index;
     private readonly MatcherOptions _options;
@@ -52,7 +52,19 @@ public sealed class PolicyMatcher
     public FlowVerdict Decide(Flow flow)
     {
         ArgumentNullException.ThrowIfNull(flow);
-        if (flow.Port is < 1 or > 65535)
+        if (!flow.Protocol.HasPorts())
+        {
+            if (flow.Protocol is not (Protocol.Icmp or Protocol.IcmpV6))
+            {
+                throw new ArgumentException($"Protocol {(int)flow.Protocol} is not TCP, UDP, SCTP, ICMP or ICMPv6.", nameof(flow));
+            }
+
+            if (flow.Port != 0)
+            {
+                throw new ArgumentException($"{flow.Protocol.ToKubernetesName()} has no ports: the port of such a flow is 0, found {flow.Port}.", nameof(flow));
+            }
+        }
+        else if (flow.Port is < 1 or > 65535)
         {
             throw new ArgumentException($"Port {flow.Port} is outside 1-65535.", nameof(flow));
         }
@@ -60,7 +72,7 @@ public sealed class PolicyMatcher
         var notes = new List<string>();
         var source = Resolve(flow.Source, notes);
         var destination = Resolve(flow.Destination, notes);
-        var v6 = ChooseFamily(source, destination);
+        var v6 = ChooseFamily(source, destination, flow.Protocol);
         var hasSourceAddress = source.TryGetAddress(v6, out var sourceAddress);
         var hasDestinationAddress = destination.TryGetAddress(v6, out var destinationAddress);
 
@@ -114,18 +126,73 @@ public sealed class PolicyMatcher
         return Decide(new Flow(from, to, port, protocol)).Allowed;
     }
 
-    /// <summary>Builds ingress-only, egress-only and combined truth tables over pods and host endpoints.</summary>
-    /// <param name="endpoints">The endpoints (rows and columns); <see langword="null"/> for every pod and host endpoint.</param>
-    /// <param name="probes">The ports; <see langword="null"/> for every distinct port the endpoints serve.</param>
+    /// <summary>Builds ingress-only, egress-only and combined truth tables over pods and host endpoints, and addresses.</summary>
+    /// <param name="endpoints">The endpoints (rows and columns); <see langword="null"/> for every pod and host endpoint.
+    /// Addresses (<see cref="FlowEndpoint.ForAddress"/>) come after the pods and host endpoints, in the order given, as
+    /// their text; each cell with one is decided by <see cref="Decide"/> (a cell between addresses of different families
+    /// is denied: no such flow exists).</param>
+    /// <param name="probes">The ports; <see langword="null"/> for every distinct port the pods and host endpoints serve.</param>
     /// <returns>The table.</returns>
-    /// <exception cref="ArgumentException">An endpoint is not a pod or host endpoint of the snapshot.</exception>
+    /// <exception cref="ArgumentException">An endpoint is not a pod or host endpoint of the snapshot, nor an address.</exception>
     public TruthTable BuildTruthTable(IEnumerable<FlowEndpoint>? endpoints = null, IEnumerable<PortProbe>? probes = null)
     {
-        var chosen = endpoints is null
+        var given = endpoints?.ToList();
+        var addresses = given?.Where(e => e.Kind == FlowEndpointKind.Address).Distinct().ToList() ?? [];
+        var chosen = given is null
             ? _index.Endpoints
-            : endpoints.Select(e => ResolveTableEndpoint(e)).Distinct().OrderBy(e => e.Index).ToArray();
+            : given.Where(e => e.Kind != FlowEndpointKind.Address).Select(e => ResolveTableEndpoint(e)).Distinct().OrderBy(e => e.Index).ToArray();
         var ports = probes?.Distinct().Order().ToArray() ?? ServedPorts(chosen);
-        return TruthTableBuilder.Build(_index, chosen, ports, _options);
+        var table = TruthTableBuilder.Build(_index, chosen, ports, _options);
+        return addresses.Count == 0 ? table : WithAddresses(table, chosen, addresses);
+    }
+
+    /// <summary>The table with rows and columns for addresses added after the workloads, each of their cells decided
+    /// flow by flow.</summary>
+    private TruthTable WithAddresses(TruthTable table, EndpointInfo[] chosen, List<FlowEndpoint> addresses)
+    {
+        var ends = chosen.Select(e => e.Kind == EndpointKind.Pod ? FlowEndpoint.ForPod(e.Namespace, e.Name) : FlowEndpoint.ForHostEndpoint(e.Namespace, e.Name))
+            .Concat(addresses).ToArray();
+        var n = chosen.Length;
+        var size = ends.Length;
+        var probes = new List<ProbeMatrix>(table.Probes.Count);
+        foreach (var probe in table.Probes)
+        {
+            var allowed = new BitMatrix(size, size);
+            var ingress = new BitMatrix(size, size);
+            var egress = new BitMatrix(size, size);
+            for (var r = 0; r < size; r++)
+            {
+                for (var c = 0; c < size; c++)
+                {
+                    bool a, i, e;
+                    if (r < n && c < n)
+                    {
+                        (a, i, e) = (probe.Allowed[r, c], probe.Ingress[r, c], probe.Egress[r, c]);
+                    }
+                    else
+                    {
+                        try
+                        {
+                            var verdict = Decide(new Flow(ends[r], ends[c], probe.Probe.Port, probe.Probe.Protocol));
+                            (a, i, e) = (verdict.Allowed, verdict.Ingress.Allowed, verdict.Egress.Allowed);
+                        }
+                        catch (ArgumentException)
+                        {
+                            // Two addresses of different families: there is no such flow.
+                            (a, i, e) = (false, false, false);
+                        }
+                    }
+
+                    allowed[r, c] = a;
+                    ingress[r, c] = i;
+                    egress[r, c] = e;
+                }
+            }
+
+            probes.Add(new ProbeMatrix(probe.Probe, allowed, ingress, egress));
+        }
+
+        return new TruthTable([.. table.Endpoints, .. addresses.Select(a => a.ToString())], probes);
     }
 
     /// <summary>Every distinct (port, protocol) that the given endpoints serve, sorted.</summary>
@@ -145,7 +212,9 @@ public sealed class PolicyMatcher
             FlowEndpointKind.HostEndpoint => _index.FindHostEndpoint(endpoint.Namespace!, endpoint.Name!),
             _ => null,
         };
-        return info ?? throw new ArgumentException($"Truth tables are over pods and host endpoints; '{endpoint}' is not one of the snapshot.", nameof(endpoint));
+        return info ?? throw new ArgumentException(
+            endpoint.Kind is FlowEndpointKind.Pod or FlowEndpointKind.HostEndpoint ? UnknownWorkload(endpoint) : $"Truth tables are over pods, host endpoints and addresses; '{endpoint}' is none of them.",
+            nameof(endpoint));
     }
 
     // ---- Resolution -----------------------------------------------------------------------------------------
@@ -162,8 +231,7 @@ public sealed class PolicyMatcher
                     : _index.FindHostEndpoint(endpoint.Namespace!, endpoint.Name!);
                 if (info is null)
                 {
-                    var what = endpoint.Kind == FlowEndpointKind.Pod ? "pod or host endpoint" : "host endpoint";
-                    throw new ArgumentException($"There is no {what} {endpoint.Namespace}/{endpoint.Name} in the snapshot.", nameof(endpoint));
+                    throw new ArgumentException(UnknownWorkload(endpoint), nameof(endpoint));
                 }
 
                 if (endpoint.Address is { } address && !info.Addresses.Contains(address))
@@ -179,7 +247,7 @@ public sealed class PolicyMatcher
                 var node = _index.FindNode(endpoint.Name!);
                 if (node is null && !_index.Endpoints.Any(e => e.NodeName == endpoint.Name))
                 {
-                    throw new ArgumentException($"There is no node {endpoint.Name} in the snapshot.", nameof(endpoint));
+                    throw new ArgumentException(UnknownNode(endpoint.Name!), nameof(endpoint));
                 }
 
                 return new Resolved(null, endpoint.Name, endpoint.Address, node);
@@ -201,9 +269,35 @@ public sealed class PolicyMatcher
                     return new Resolved(null, nodeName, address, _index.FindNode(nodeName));
                 }
 
+                if (Snapshot.FindServiceByClusterIP(address) is { } service)
+                {
+                    notes.Add($"{address} is the cluster IP of Service {service}: connections to it go to its backend pods, which this verdict does not look at; decide those with {nameof(DecideService)}");
+                }
+
                 return new Resolved(null, null, address, null);
             }
         }
+    }
+
+    private static bool ChooseFamily(Resolved source, Resolved destination, Protocol protocol)
+    {
+        var v6 = ChooseFamily(source, destination);
+        if (protocol is Protocol.Icmp or Protocol.IcmpV6 && (source.ExplicitAddress ?? destination.ExplicitAddress) is { } given && v6 != (protocol == Protocol.IcmpV6))
+        {
+            throw new ArgumentException($"{protocol.ToKubernetesName()} is a protocol of {(protocol == Protocol.IcmpV6 ? "IPv6" : "IPv4")}, and {given} is an {(v6 ? "IPv6" : "IPv4")} address; use {(v6 ? "ICMPv6" : "ICMP")}.");
+        }
+
+        if (protocol is Protocol.Icmp or Protocol.IcmpV6 && source.ExplicitAddress is null && destination.ExplicitAddress is null)
+        {
+            // ICMP is IPv4's and ICMPv6 IPv6's: between dual-stack ends the protocol chooses the family.
+            var wanted = protocol == Protocol.IcmpV6 ? 2 : 1;
+            if ((source.AddressClass & destination.AddressClass & wanted) != 0)
+            {
+                return protocol == Protocol.IcmpV6;
+            }
+        }
+
+        return v6;
     }
 
     private static bool ChooseFamily(Resolved source, Resolved destination)
@@ -229,6 +323,53 @@ public sealed class PolicyMatcher
         }
 
         return PairFamilyIsV6(source.AddressClass, destination.AddressClass);
+    }
+
+    /// <summary>Why a pod or host endpoint is not found, with the names closest to it.</summary>
+    private string UnknownWorkload(FlowEndpoint endpoint)
+    {
+        var what = endpoint.Kind == FlowEndpointKind.Pod ? "pod or host endpoint" : "host endpoint";
+        var candidates = _index.Endpoints.Where(e => endpoint.Kind == FlowEndpointKind.Pod || e.Kind == EndpointKind.HostEndpoint).ToList();
+        var ns = endpoint.Namespace!;
+        var name = endpoint.Name!;
+        var text = $"There is no {what} {ns}/{name}";
+        var inNamespace = candidates.Where(e => e.Namespace == ns).Select(e => e.Name).ToList();
+        if (inNamespace.Count > 0)
+        {
+            var close = NameSuggestions.Find(name, inNamespace);
+            return close.Count > 0
+                ? $"{text}; did you mean {NameSuggestions.Join([.. close.Select(c => ns + "/" + c)])}?"
+                : $"{text}; namespace {ns} has {NameSuggestions.List(inNamespace)}.";
+        }
+
+        // The namespace has none: the typo is more likely in the namespace (or both).
+        var namespaces = candidates.Select(e => e.Namespace).Distinct(StringComparer.Ordinal).ToList();
+        var closeNamespaces = NameSuggestions.Find(ns, namespaces);
+        var samePod = closeNamespaces.Where(n => candidates.Any(e => e.Namespace == n && e.Name == name)).Select(n => n + "/" + name).ToList();
+        if (samePod.Count > 0)
+        {
+            return $"{text}: namespace {ns} has none; did you mean {NameSuggestions.Join(samePod)}?";
+        }
+
+        if (closeNamespaces.Count > 0)
+        {
+            return $"{text}: namespace {ns} has none; did you mean namespace {NameSuggestions.Join(closeNamespaces)}?";
+        }
+
+        return namespaces.Count == 0
+            ? $"{text}: there are no pods or host endpoints at all."
+            : $"{text}: namespace {ns} has none (namespaces with some: {NameSuggestions.List(namespaces)}).";
+    }
+
+    /// <summary>Why a node is not found, with the names closest to it.</summary>
+    private string UnknownNode(string name)
+    {
+        var nodes = Snapshot.Nodes.Select(n => n.Name).Concat(_index.Endpoints.Select(e => e.NodeName).OfType<string>())
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var close = NameSuggestions.Find(name, nodes);
+        return close.Count > 0 ? $"There is no node {name}; did you mean {NameSuggestions.Join(close)}?"
+            : nodes.Count == 0 ? $"There is no node {name}: no Node object, pod or host endpoint names any node."
+            : $"There is no node {name} (nodes: {NameSuggestions.List(nodes)}).";
     }
 
     /// <summary>The family of a flow between endpoints of the given address classes: IPv4 when both have it, else IPv6

@@ -148,7 +148,7 @@ public sealed record FlowVerdict
     {
         var lines = new List<string>
         {
-            $"{(Allowed ? "ALLOWED" : "DENIED")}: {SourceDescription} -> {DestinationDescription} port {Flow.Port.ToString(CultureInfo.InvariantCulture)}/{Flow.Protocol.ToKubernetesName()}",
+            $"{(Allowed ? "ALLOWED" : "DENIED")}: {SourceDescription} -> {DestinationDescription} {(Flow.Protocol.HasPorts() ? "port " : string.Empty)}{Flow.PortText}",
         };
         lines.AddRange(Notes.Select(n => "  note: " + n));
         lines.Add("  " + ExplainDirection(Egress, "egress of the source"));
@@ -164,12 +164,13 @@ public sealed record FlowVerdict
             var side = blocking.Direction == Direction.Egress ? "the source" : "the destination";
             var list = blocking.Direction == Direction.Egress ? "egress" : "ingress";
             var peer = blocking.Direction == Direction.Egress ? "to the destination" : "from the source";
-            var port = $"{Flow.Port.ToString(CultureInfo.InvariantCulture)}/{Flow.Protocol.ToKubernetesName()}";
+            // ICMP has no port: only a rule without ports admits it.
+            var port = Flow.Protocol.HasPorts() ? "on port " + Flow.PortText : "without ports (only such rules admit " + Flow.PortText + ")";
             lines.Add(blocking.Tier switch
             {
                 DecisionTier.Admin => $"  to allow it: the Admin tier's {blocking.DecidedBy} denies it, and no NetworkPolicy can override the Admin tier; change that rule, or add an Accept or Pass rule that matches before it (earlier in that policy, or in an Admin-tier policy of lower priority)",
-                DecisionTier.Baseline => $"  to allow it: add a NetworkPolicy selecting {side} with an {list} rule {peer} on port {port} (NetworkPolicies are decided before the Baseline tier), or change the Baseline tier's {blocking.DecidedBy}",
-                _ => $"  to allow it: add an {list} rule {peer} on port {port} to one of the policies that select {side} ({string.Join(", ", blocking.Policies)}), or a new policy selecting {side} with such a rule",
+                DecisionTier.Baseline => $"  to allow it: add a NetworkPolicy selecting {side} with an {list} rule {peer} {port} (NetworkPolicies are decided before the Baseline tier), or change the Baseline tier's {blocking.DecidedBy}",
+                _ => $"  to allow it: add an {list} rule {peer} {port} to one of the policies that select {side} ({string.Join(", ", blocking.Policies)}), or a new policy selecting {side} with such a rule",
             });
             if (!Egress.Allowed && !Ingress.Allowed)
             {

@@ -2,7 +2,7 @@ namespace NetPolHost.Model;
 
 /// <summary>
 /// An immutable value of everything a policy decision depends on: namespaces, pods, nodes, host endpoints,
-/// NetworkPolicies and ClusterNetworkPolicies.
+/// NetworkPolicies and ClusterNetworkPolicies, and the Services that connections may be addressed to.
 /// </summary>
 /// <remarks>
 /// Objects are kept sorted by namespace and name, so two snapshots of the same objects compare equal whatever the order
@@ -25,7 +25,8 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
         ValueList<Node> nodes,
         ValueList<HostEndpoint> hostEndpoints,
         ValueList<NetworkPolicy> policies,
-        ValueList<ClusterNetworkPolicy> clusterPolicies)
+        ValueList<ClusterNetworkPolicy> clusterPolicies,
+        ValueList<Service> services)
     {
         Namespaces = namespaces;
         Pods = pods;
@@ -33,6 +34,7 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
         HostEndpoints = hostEndpoints;
         Policies = policies;
         ClusterPolicies = clusterPolicies;
+        Services = services;
         _namespaces = new(StringComparer.Ordinal);
         foreach (var ns in namespaces)
         {
@@ -66,6 +68,7 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
     /// <param name="policies">NetworkPolicies.</param>
     /// <param name="clusterPolicies">ClusterNetworkPolicies (cluster-scoped; later ones with the same name replace
     /// earlier ones).</param>
+    /// <param name="services">Services.</param>
     /// <returns>The snapshot.</returns>
     public static ClusterSnapshot Create(
         IEnumerable<Namespace>? namespaces = null,
@@ -73,7 +76,8 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
         IEnumerable<Node>? nodes = null,
         IEnumerable<HostEndpoint>? hostEndpoints = null,
         IEnumerable<NetworkPolicy>? policies = null,
-        IEnumerable<ClusterNetworkPolicy>? clusterPolicies = null)
+        IEnumerable<ClusterNetworkPolicy>? clusterPolicies = null,
+        IEnumerable<Service>? services = null)
     {
         var nsByName = new SortedDictionary<string, Namespace>(StringComparer.Ordinal);
         foreach (var ns in namespaces ?? [])
@@ -87,7 +91,8 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
             SortByKey(nodes, n => (string.Empty, n.Name)),
             SortByKey(hostEndpoints, h => (h.Namespace, h.Name)),
             SortByKey(policies, p => (p.Namespace, p.Name)),
-            SortByKey(clusterPolicies, p => (string.Empty, p.Name)));
+            SortByKey(clusterPolicies, p => (string.Empty, p.Name)),
+            SortByKey(services, s => (s.Namespace, s.Name)));
     }
 
     private static ValueList<T> SortByKey<T>(IEnumerable<T>? items, Func<T, (string, string)> key)
@@ -120,6 +125,9 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
     /// <see cref="ClusterNetworkPolicy.CompareEvaluationOrder"/>).</summary>
     public ValueList<ClusterNetworkPolicy> ClusterPolicies { get; }
 
+    /// <summary>The Services, sorted by namespace and name.</summary>
+    public ValueList<Service> Services { get; }
+
     /// <summary>The labels of a namespace; an unlisted namespace has only <c>kubernetes.io/metadata.name</c>.</summary>
     /// <param name="name">The namespace name.</param>
     /// <returns>The labels.</returns>
@@ -143,6 +151,23 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
     /// <returns>The host endpoint, or <see langword="null"/>.</returns>
     public HostEndpoint? FindHostEndpoint(string @namespace, string name) => _hostEndpoints.GetValueOrDefault((@namespace, name));
 
+    /// <summary>Finds a Service.</summary>
+    /// <param name="namespace">The namespace.</param>
+    /// <param name="name">The name.</param>
+    /// <returns>The Service, or <see langword="null"/>.</returns>
+    public Service? FindService(string @namespace, string name) =>
+        Services.FirstOrDefault(s => s.Namespace == @namespace && s.Name == name);
+
+    /// <summary>Finds the Service with a cluster IP.</summary>
+    /// <param name="address">The address.</param>
+    /// <returns>The Service, or <see langword="null"/>.</returns>
+    public Service? FindServiceByClusterIP(System.Net.IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var unmapped = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        return Services.FirstOrDefault(s => s.ClusterIPs.Contains(unmapped));
+    }
+
     /// <summary>Finds a node.</summary>
     /// <param name="name">The node name.</param>
     /// <returns>The node, or <see langword="null"/>.</returns>
@@ -163,6 +188,7 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
     /// <param name="hostEndpoints">Host endpoints to add.</param>
     /// <param name="policies">Policies to add.</param>
     /// <param name="clusterPolicies">ClusterNetworkPolicies to add.</param>
+    /// <param name="services">Services to add.</param>
     /// <returns>The new snapshot.</returns>
     public ClusterSnapshot With(
         IEnumerable<Namespace>? namespaces = null,
@@ -170,14 +196,16 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
         IEnumerable<Node>? nodes = null,
         IEnumerable<HostEndpoint>? hostEndpoints = null,
         IEnumerable<NetworkPolicy>? policies = null,
-        IEnumerable<ClusterNetworkPolicy>? clusterPolicies = null) =>
+        IEnumerable<ClusterNetworkPolicy>? clusterPolicies = null,
+        IEnumerable<Service>? services = null) =>
         Create(
             Namespaces.Concat(namespaces ?? []),
             Pods.Concat(pods ?? []),
             Nodes.Concat(nodes ?? []),
             HostEndpoints.Concat(hostEndpoints ?? []),
             Policies.Concat(policies ?? []),
-            ClusterPolicies.Concat(clusterPolicies ?? []));
+            ClusterPolicies.Concat(clusterPolicies ?? []),
+            Services.Concat(services ?? []));
 
     /// <inheritdoc/>
     public bool Equals(ClusterSnapshot? other) =>
@@ -187,19 +215,20 @@ public sealed class ClusterSnapshot : IEquatable<ClusterSnapshot>
         && Nodes.Equals(other.Nodes)
         && HostEndpoints.Equals(other.HostEndpoints)
         && Policies.Equals(other.Policies)
-        && ClusterPolicies.Equals(other.ClusterPolicies);
+        && ClusterPolicies.Equals(other.ClusterPolicies)
+        && Services.Equals(other.Services);
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as ClusterSnapshot);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Namespaces, Pods, Nodes, HostEndpoints, Policies, ClusterPolicies);
+    public override int GetHashCode() => HashCode.Combine(Namespaces, Pods, Nodes, HostEndpoints, Policies, ClusterPolicies, Services);
 
     /// <inheritdoc/>
     public override string ToString() =>
-        ClusterPolicies.IsEmpty
-            ? $"{Namespaces.Count} namespaces, {Pods.Count} pods, {Nodes.Count} nodes, {HostEndpoints.Count} host endpoints, {Policies.Count} policies"
-            : $"{Namespaces.Count} namespaces, {Pods.Count} pods, {Nodes.Count} nodes, {HostEndpoints.Count} host endpoints, {Policies.Count} policies, {ClusterPolicies.Count} cluster policies";
+        $"{Namespaces.Count} namespaces, {Pods.Count} pods, {Nodes.Count} nodes, {HostEndpoints.Count} host endpoints, {Policies.Count} policies"
+        + (ClusterPolicies.IsEmpty ? string.Empty : $", {ClusterPolicies.Count} cluster policies")
+        + (Services.IsEmpty ? string.Empty : $", {Services.Count} services");
 
     private sealed class OrdinalPairComparer : IComparer<(string, string)>
     {

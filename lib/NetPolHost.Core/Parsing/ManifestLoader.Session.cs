@@ -16,11 +16,29 @@ public sealed partial class ManifestLoader
         private readonly List<Node> _nodes = [];
         private readonly List<HostEndpoint> _hostEndpoints = [];
         private readonly List<NetworkPolicy> _policies = [];
+        private readonly List<Service> _services = [];
         private readonly List<ClusterNetworkPolicy> _clusterPolicies = [];
         private readonly Dictionary<string, (string Identity, string File, int Line)> _clusterPolicyNames = new(StringComparer.Ordinal);
+        private readonly List<(string File, BoundObject Bound)> _placed = [];
         private readonly List<BoundObject> _objects = [];
 
         public List<string> Files { get; } = [];
+
+        /// <summary>The namespace of objects that name none, or <see langword="null"/>.</summary>
+        public string? DefaultNamespace { get; init; }
+
+        /// <summary>The number of errors so far.</summary>
+        public int ErrorCount => _errors.Count;
+
+        /// <summary>How many documents (or List items) looked like Kubernetes objects: mappings with a kind or an apiVersion.</summary>
+        public int ObjectDocuments { get; set; }
+
+        /// <summary>Replaces the errors found since <paramref name="count"/> of them were found by one.</summary>
+        public void ReplaceErrorsSince(int count, ManifestDiagnostic replacement)
+        {
+            _errors.RemoveRange(count, _errors.Count - count);
+            _errors.Add(replacement);
+        }
 
         public ManifestFileCache.Entry Capture((long Length, DateTime WriteTime) stamp) =>
             new(stamp.Length, stamp.WriteTime, [.. _objects], [.. _errors, .. _notes]);
@@ -83,6 +101,7 @@ public sealed partial class ManifestLoader
 
             _seen[bound.Identity] = (file, bound.Line);
             _objects.Add(bound);
+            _placed.Add((file, bound));
             switch (bound.Value)
             {
                 case NetworkPolicy policy:
@@ -100,7 +119,36 @@ public sealed partial class ManifestLoader
                 case HostEndpoint endpoint:
                     _hostEndpoints.Add(endpoint);
                     break;
+                case Service service:
+                    _services.Add(service);
+                    break;
             }
+        }
+
+        /// <summary>Notes each namespace without a Namespace object when policies select namespaces by labels, at the
+        /// first object in it.</summary>
+        private void NoteUnlistedNamespaces(ClusterSnapshot snapshot)
+        {
+            foreach (var unlisted in UnlistedNamespace.Find(snapshot))
+            {
+                foreach (var (file, bound) in _placed)
+                {
+                    if (NamespaceOf(bound.Value) == unlisted.Name)
+                    {
+                        _notes.Add(new ManifestDiagnostic(DiagnosticSeverity.Note, file, bound.Line, bound.Column, string.Empty, unlisted.Message) { Object = bound.Identity });
+                        break;
+                    }
+                }
+            }
+
+            static string? NamespaceOf(object? value) => value switch
+            {
+                Pod pod => pod.Namespace,
+                HostEndpoint endpoint => endpoint.Namespace,
+                NetworkPolicy policy => policy.Namespace,
+                Service service => service.Namespace,
+                _ => null,
+            };
         }
 
         public LoadResult Finish()
@@ -108,7 +156,8 @@ public sealed partial class ManifestLoader
             static List<ManifestDiagnostic> Sorted(List<ManifestDiagnostic> list) =>
                 [.. list.Select((d, i) => (d, i)).OrderBy(x => x.d.File, StringComparer.Ordinal).ThenBy(x => x.d.Line).ThenBy(x => x.d.Column).ThenBy(x => x.i).Select(x => x.d)];
 
-            var snapshot = ClusterSnapshot.Create(_namespaces, _pods, _nodes, _hostEndpoints, _policies, _clusterPolicies);
+            var snapshot = ClusterSnapshot.Create(_namespaces, _pods, _nodes, _hostEndpoints, _policies, _clusterPolicies, _services);
+            NoteUnlistedNamespaces(snapshot);
             return new LoadResult(snapshot, Sorted(_errors), Sorted(_notes), Files);
         }
     }

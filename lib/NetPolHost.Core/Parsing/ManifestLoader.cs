@@ -38,7 +38,7 @@ public sealed partial class ManifestLoader
     public LoadResult LoadPaths(IEnumerable<string> paths, ManifestFileCache? cache)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var session = new Session();
+        var session = new Session { DefaultNamespace = _options.DefaultNamespace };
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
@@ -47,12 +47,12 @@ public sealed partial class ManifestLoader
                 var files = ManifestFiles.Find(path, (dir, ex) => session.Error(dir, 0, 0, string.Empty, "expected a readable directory, found an error: " + ex.Message));
                 foreach (var file in files)
                 {
-                    ReadFile(session, file, cache, seen);
+                    ReadFile(session, file, cache, seen, given: false);
                 }
             }
             else if (File.Exists(path))
             {
-                ReadFile(session, path, cache, seen);
+                ReadFile(session, path, cache, seen, given: true);
             }
             else
             {
@@ -73,7 +73,7 @@ public sealed partial class ManifestLoader
         ArgumentNullException.ThrowIfNull(text);
         var session = new Session();
         session.Files.Add(sourceName);
-        ReadDocuments(session, sourceName, text, null);
+        ReadDocuments(session, sourceName, text, null, given: false);
         return session.Finish();
     }
 
@@ -84,17 +84,23 @@ public sealed partial class ManifestLoader
     public LoadResult LoadBytes(byte[] content, string sourceName = "<input>")
     {
         ArgumentNullException.ThrowIfNull(content);
-        var session = new Session();
+        var session = new Session { DefaultNamespace = _options.DefaultNamespace };
         session.Files.Add(sourceName);
-        ReadContent(session, sourceName, content);
+        ReadContent(session, sourceName, content, given: true);
         return session.Finish();
     }
 
-    private void ReadFile(Session session, string file, ManifestFileCache? cache, HashSet<string> seen)
+    /// <param name="session">The load.</param>
+    /// <param name="file">The file.</param>
+    /// <param name="cache">Files read before, or <see langword="null"/>.</param>
+    /// <param name="seen">The files of this load.</param>
+    /// <param name="given">Whether the file was named itself rather than found in a directory: it may then be no
+    /// manifest at all (a README), which is said instead of what the YAML reader makes of it.</param>
+    private void ReadFile(Session session, string file, ManifestFileCache? cache, HashSet<string> seen, bool given)
     {
         if (cache is null)
         {
-            ReadFile(session, file);
+            ReadFile(session, file, given);
             return;
         }
 
@@ -107,15 +113,15 @@ public sealed partial class ManifestLoader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            ReadFile(session, file);
+            ReadFile(session, file, given);
             return;
         }
 
         var stamp = (info.Length, info.LastWriteTimeUtc);
         if (!cache.TryGet(file, stamp, out var entry))
         {
-            var own = new Session();
-            ReadFile(own, file);
+            var own = new Session { DefaultNamespace = session.DefaultNamespace };
+            ReadFile(own, file, given);
             entry = own.Capture(stamp);
             cache.Set(file, entry);
         }
@@ -123,7 +129,7 @@ public sealed partial class ManifestLoader
         session.Replay(entry, file);
     }
 
-    private void ReadFile(Session session, string file)
+    private void ReadFile(Session session, string file, bool given)
     {
         session.Files.Add(file);
         byte[] content;
@@ -144,10 +150,10 @@ public sealed partial class ManifestLoader
             return;
         }
 
-        ReadContent(session, file, content);
+        ReadContent(session, file, content, given);
     }
 
-    private void ReadContent(Session session, string file, byte[] content)
+    private void ReadContent(Session session, string file, byte[] content, bool given)
     {
         if (content.LongLength > _options.MaxFileBytes)
         {
@@ -189,22 +195,48 @@ public sealed partial class ManifestLoader
             utf8 = offset == 0 ? content : content[offset..];
         }
 
-        ReadDocuments(session, file, text, utf8);
+        ReadDocuments(session, file, text, utf8, given);
     }
 
-    private static void ReadDocuments(Session session, string file, string text, byte[]? utf8)
+    private static void ReadDocuments(Session session, string file, string text, byte[]? utf8, bool given)
     {
         void OnError(int line, int column, string message) => session.Error(file, line, column, string.Empty, message);
 
+        var errors = session.ErrorCount;
+        var objects = session.ObjectDocuments;
+        ReadDocuments(session, file, text, utf8, OnError);
+        if (given && session.ObjectDocuments == objects && !ManifestFiles.HasManifestExtension(file)
+            && (session.ErrorCount > errors || TextKind(file) is not null))
+        {
+            // Not one Kubernetes object in it: whatever the YAML reader found wrong, the file is not a manifest.
+            var what = TextKind(file) ?? "a file";
+            session.ReplaceErrorsSince(errors, new ManifestDiagnostic(DiagnosticSeverity.Error, file, 0, 0, string.Empty,
+                $"expected Kubernetes manifests (YAML or JSON objects with apiVersion and kind), found {what} without any; give the manifests themselves (.yaml, .yml or .json files, or directories of them)"));
+        }
+    }
+
+    /// <summary>What a file is, by its name, when its name says it is text and not a manifest.</summary>
+    private static string? TextKind(string file) => Path.GetExtension(file).ToLowerInvariant() switch
+    {
+        ".md" or ".markdown" => "Markdown",
+        ".txt" or ".text" => "plain text",
+        ".rst" => "reStructuredText",
+        ".adoc" or ".asciidoc" => "AsciiDoc",
+        ".html" or ".htm" => "HTML",
+        _ => null,
+    };
+
+    private static void ReadDocuments(Session session, string file, string text, byte[]? utf8, Action<int, int, string> onError)
+    {
         // Last resort: whatever a file does to the readers, it becomes an error of that file, and the other files
         // are still read.
-        Guard(0, 0, "file", OnError, () =>
+        Guard(0, 0, "file", onError, () =>
         {
             var firstChar = text.AsSpan().TrimStart();
             var looksJson = firstChar.Length > 0 && (firstChar[0] == '{' || firstChar[0] == '[');
             if (looksJson && (file.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || LooksLikeWholeJson(text)))
             {
-                foreach (var document in JsonTreeReader.Read(utf8 ?? Encoding.UTF8.GetBytes(text), OnError))
+                foreach (var document in JsonTreeReader.Read(utf8 ?? Encoding.UTF8.GetBytes(text), onError))
                 {
                     ReadDocument(session, file, document);
                 }
@@ -212,7 +244,7 @@ public sealed partial class ManifestLoader
             else
             {
                 // Each document is bound as soon as it is read: a large file never holds all its trees at once.
-                YamlTreeReader.Read(text, document => ReadDocument(session, file, document), OnError);
+                YamlTreeReader.Read(text, document => ReadDocument(session, file, document), onError);
             }
         });
     }
@@ -271,6 +303,12 @@ public sealed partial class ManifestLoader
     {
         var kindNode = root.Get("kind");
         var apiNode = root.Get("apiVersion");
+        if (kindNode is not null || apiNode is not null)
+        {
+            session.ObjectDocuments++;
+        }
+
+        var documentRoot = listPath.Length == 0;
         var kind = (kindNode as ScalarNode)?.Kind == ScalarKind.String ? ((ScalarNode)kindNode!).Value : null;
         var apiVersion = (apiNode as ScalarNode)?.Kind == ScalarKind.String ? ((ScalarNode)apiNode!).Value : null;
         kind ??= kindNode is null ? defaultKind : null;
@@ -286,6 +324,8 @@ public sealed partial class ManifestLoader
 
         if (kind.EndsWith("List", StringComparison.Ordinal) && (kind == "List" || root.Get("items") is not null))
         {
+            // The List's own keys; its items are objects of their own, checked when read.
+            ReportDuplicateKeys(session, file, root, documentRoot, listPath, recursive: false);
             var itemsNode = root.Get("items");
             if (itemsNode is null or ScalarNode { Kind: ScalarKind.Null })
             {
@@ -321,11 +361,14 @@ public sealed partial class ManifestLoader
         {
             var name = Describe(root);
             session.Note(file, root.Line, root.Column, listPath.TrimEnd('.'), $"skipped {kind}{name} (not used by NetPolHost)");
+
+            // A key given twice may hide an object NetPolHost reads (a policy pasted after a Deployment without '---').
+            ReportDuplicateKeys(session, file, root, documentRoot, listPath, recursive: true);
             return;
         }
 
         // Last resort, per object: an object the binder fails on is an error, and the items of a List after it are read.
-        var binder = new ObjectBinder();
+        var binder = new ObjectBinder { DefaultNamespace = session.DefaultNamespace, IsDocumentRoot = documentRoot };
         BoundObject? bound = null;
         if (!Guard(root.Line, root.Column, "object", (line, column, message) => session.Error(file, line, column, listPath.TrimEnd('.'), message), () =>
             bound = binder.Bind(root, kind, apiVersion ?? string.Empty)))
@@ -346,6 +389,14 @@ public sealed partial class ManifestLoader
         if (bound!.Value is not null)
         {
             session.AddObject(bound, file);
+        }
+    }
+
+    private static void ReportDuplicateKeys(Session session, string file, MappingNode root, bool documentRoot, string listPath, bool recursive)
+    {
+        foreach (var (key, path, message) in ObjectBinder.DuplicateKeys(root, documentRoot, recursive))
+        {
+            session.Error(file, key.Line, key.Column, listPath + path, message);
         }
     }
 

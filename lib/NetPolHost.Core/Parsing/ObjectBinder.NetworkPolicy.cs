@@ -23,7 +23,6 @@ internal sealed partial class ObjectBinder
     private BoundObject BindPolicy(MappingNode root, string apiVersion)
     {
         _strict = true;
-        ReportDuplicates(root, string.Empty);
         CheckApiVersion(root, apiVersion, "networking.k8s.io/v1", "NetworkPolicy");
         CheckFields(root, string.Empty, s_objectFields);
         var (name, ns, labels) = Metadata(root, requireNamespace: true);

@@ -110,7 +110,6 @@ internal sealed partial class ObjectBinder
         switch (node)
         {
             case MappingNode map:
-                ReportDuplicates(map, path);
                 return map;
             case ScalarNode { Kind: ScalarKind.Null }:
                 return null;
@@ -170,17 +169,6 @@ internal sealed partial class ObjectBinder
             default:
                 Error(node, path, $"expected {expected ?? "a string"}, found {node.Describe()}");
                 return null;
-        }
-    }
-
-    private void ReportDuplicates(MappingNode map, string path)
-    {
-        if (map.Duplicates is { } duplicates && _strict)
-        {
-            foreach (var (key, firstLine) in duplicates)
-            {
-                Error(key, Join(path, key.Value), $"expected each field once, found {Quote(key.Value)} again (first at line {firstLine.ToString(CultureInfo.InvariantCulture)})");
-            }
         }
     }
 

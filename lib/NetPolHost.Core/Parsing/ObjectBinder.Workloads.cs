@@ -166,7 +166,6 @@ internal sealed partial class ObjectBinder
     private BoundObject BindHostEndpoint(MappingNode root, string apiVersion)
     {
         _strict = true;
-        ReportDuplicates(root, string.Empty);
         CheckApiVersion(root, apiVersion, HostEndpoint.ApiVersion, "HostEndpoint");
         CheckFields(root, string.Empty, s_objectFields);
         var (name, ns, labels) = Metadata(root, requireNamespace: true);

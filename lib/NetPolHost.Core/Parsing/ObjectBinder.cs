@@ -5,9 +5,10 @@ using NetPolHost.Validation;
 namespace NetPolHost.Parsing;
 
 /// <summary>
-/// Turns one object's <see cref="TreeNode"/> tree into a model object, with the API server's strictness: unknown fields,
-/// duplicate fields and wrong types are errors (for NetworkPolicy and HostEndpoint); for Pods, Namespaces and Nodes only
-/// the fields NetPolHost reads are checked. Every error carries the field path and the position of the value.
+/// Turns one object's <see cref="TreeNode"/> tree into a model object, with the API server's strictness: unknown fields
+/// and wrong types are errors (for NetworkPolicy and HostEndpoint); for Pods, Namespaces, Nodes and Services only the
+/// fields NetPolHost reads are checked. A key given twice is an error in every object, at any depth, as kubectl has it.
+/// Every error carries the field path and the position of the value.
 /// </summary>
 internal sealed partial class ObjectBinder
 {
@@ -35,13 +36,26 @@ internal sealed partial class ObjectBinder
 
     public IReadOnlyList<(int Line, int Column, string Path, string Message)> Notes => _notes;
 
+    /// <summary>The namespace of namespaced objects that name none (kubectl's context namespace), or
+    /// <see langword="null"/> to report them.</summary>
+    public string? DefaultNamespace { get; init; }
+
+    /// <summary>Whether the object is a whole document (not an item of a List): a key given twice at its top level
+    /// then most likely comes from two documents without <c>---</c> between them.</summary>
+    public bool IsDocumentRoot { get; init; }
+
     /// <summary>Binds an object whose kind is known to be one NetPolHost reads.</summary>
-    public static bool IsKnownKind(string kind) => kind is "NetworkPolicy" or "Namespace" or "Pod" or "Node" or "HostEndpoint"
+    public static bool IsKnownKind(string kind) => kind is "NetworkPolicy" or "Namespace" or "Pod" or "Node" or "HostEndpoint" or "Service"
         or "ClusterNetworkPolicy" or "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy";
 
     public BoundObject Bind(MappingNode root, string kind, string apiVersion)
     {
         Position(string.Empty, root);
+        foreach (var (key, path, message) in DuplicateKeys(root, IsDocumentRoot))
+        {
+            Error(key, path, message);
+        }
+
         return kind switch
         {
             "NetworkPolicy" => BindPolicy(root, apiVersion),
@@ -49,6 +63,7 @@ internal sealed partial class ObjectBinder
             "Pod" => BindPod(root, apiVersion),
             "Node" => BindNode(root, apiVersion),
             "HostEndpoint" => BindHostEndpoint(root, apiVersion),
+            "Service" => BindService(root, apiVersion),
             "ClusterNetworkPolicy" => BindClusterPolicy(root, apiVersion, ClusterPolicyKind.Cluster),
             "AdminNetworkPolicy" => BindClusterPolicy(root, apiVersion, ClusterPolicyKind.Admin),
             "BaselineAdminNetworkPolicy" => BindClusterPolicy(root, apiVersion, ClusterPolicyKind.Baseline),
@@ -176,7 +191,16 @@ internal sealed partial class ObjectBinder
         }
 
         var name = String(metadata.Get("name"), "metadata.name") ?? string.Empty;
-        var ns = requireNamespace ? String(metadata.Get("namespace"), "metadata.namespace") ?? string.Empty : string.Empty;
+        var ns = string.Empty;
+        if (requireNamespace)
+        {
+            // An empty namespace, like a missing one, is the context's namespace for kubectl.
+            var node = metadata.Get("namespace");
+            var given = String(node, "metadata.namespace");
+            var unset = node is null or ScalarNode { Kind: ScalarKind.Null } or ScalarNode { Kind: ScalarKind.String, Value: "" };
+            ns = unset && DefaultNamespace is not null ? DefaultNamespace : given ?? string.Empty;
+        }
+
         var labels = Labels(metadata.Get("labels"), "metadata.labels");
         if (metadata.Get("annotations") is { } annotations)
         {
@@ -184,6 +208,66 @@ internal sealed partial class ObjectBinder
         }
 
         return (name, ns, labels);
+    }
+
+    /// <summary>Every key given twice in an object, at any depth: the second key, its field path and the message.
+    /// Only the first value of such a key is read, so a second one is lost unless reported; kubectl rejects them.</summary>
+    /// <param name="root">The object.</param>
+    /// <param name="documentRoot">Whether the object is a whole document: its own keys given twice then get the hint
+    /// that two documents may have been joined without <c>---</c>.</param>
+    /// <param name="recursive">Whether to look inside the values too (not for a List, whose items are objects of their own).</param>
+    /// <returns>The duplicates, in document order.</returns>
+    internal static List<(ScalarNode Key, string Path, string Message)> DuplicateKeys(MappingNode root, bool documentRoot, bool recursive = true)
+    {
+        var found = new List<(ScalarNode, string, string)>();
+        var visited = new HashSet<TreeNode>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<(TreeNode Node, string Path)>();
+        pending.Push((root, string.Empty));
+        while (pending.Count > 0)
+        {
+            var (node, path) = pending.Pop();
+            if (!visited.Add(node))
+            {
+                // An alias: the same node was looked at where it was defined.
+                continue;
+            }
+
+            if (node is MappingNode map)
+            {
+                foreach (var (key, firstLine) in map.Duplicates ?? [])
+                {
+                    var hint = documentRoot && ReferenceEquals(map, root) ? "; did you forget '---' between documents?" : string.Empty;
+                    found.Add((key, Join(path, key.Value), $"expected each field once, found {Quote(key.Value)} again (first at line {firstLine.ToString(CultureInfo.InvariantCulture)}){hint}"));
+                }
+
+                if (recursive)
+                {
+                    for (var i = map.Entries.Count - 1; i >= 0; i--)
+                    {
+                        pending.Push((map.Entries[i].Value, Join(path, map.Entries[i].Key.Value)));
+                    }
+                }
+            }
+            else if (node is SequenceNode sequence && recursive)
+            {
+                for (var i = sequence.Items.Count - 1; i >= 0; i--)
+                {
+                    pending.Push((sequence.Items[i], Index(path, i)));
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Nothing left to do: keys given twice are reported for the whole object, whatever its kind, when
+    /// <see cref="Bind"/> starts (<see cref="DuplicateKeys"/>). Kept so that binders calling it still read right.</summary>
+    /// <param name="map">The mapping.</param>
+    /// <param name="path">Its field path.</param>
+    private static void ReportDuplicates(MappingNode map, string path)
+    {
+        _ = map;
+        _ = path;
     }
 
     // ---- Bookkeeping ----------------------------------------------------------------------------------------

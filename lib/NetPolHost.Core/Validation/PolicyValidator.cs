@@ -81,6 +81,59 @@ public static partial class PolicyValidator
         return errors;
     }
 
+    /// <summary>Validates a Service (the fields NetPolHost uses).</summary>
+    /// <param name="service">The Service.</param>
+    /// <returns>Every error; empty when the Service is valid.</returns>
+    public static IReadOnlyList<ValidationError> Validate(Service service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var errors = new List<ValidationError>();
+        ValidateMeta(service.Name, service.Namespace, service.Labels, "service", errors);
+        if (service.Selector is { } selector)
+        {
+            ValidateLabels(selector, "spec.selector", errors);
+        }
+
+        for (var i = 0; i < service.Ports.Count; i++)
+        {
+            var port = service.Ports[i];
+            var path = $"spec.ports[{i.ToString(CultureInfo.InvariantCulture)}]";
+            if (Rules.PortNumber(port.Port) is { } problem)
+            {
+                errors.Add(new(path + ".port", problem));
+            }
+
+            if (port.TargetPort is { } target)
+            {
+                if ((target.IsNamed ? Rules.PortName(target.Name!) : Rules.PortNumber(target.Number)) is { } targetProblem)
+                {
+                    errors.Add(new(path + ".targetPort", targetProblem));
+                }
+            }
+
+            if (port.NodePort is { } nodePort && Rules.PortNumber(nodePort) is { } nodePortProblem)
+            {
+                errors.Add(new(path + ".nodePort", nodePortProblem));
+            }
+
+            if (!port.Protocol.HasPorts())
+            {
+                errors.Add(new(path + ".protocol", ProtocolProblem(port.Protocol)));
+            }
+
+            if (service.Ports.Count > 1 && string.IsNullOrEmpty(port.Name))
+            {
+                errors.Add(new(path + ".name", "expected a name for each port of a Service with several ports, found none"));
+            }
+            else if (port.Name is not null && service.Ports.Take(i).Any(p => p.Name == port.Name))
+            {
+                errors.Add(new(path + ".name", $"expected each port name once, found {Rules.Quote(port.Name)} again"));
+            }
+        }
+
+        return errors;
+    }
+
     /// <summary>Validates a node.</summary>
     /// <param name="node">The node.</param>
     /// <returns>Every error; empty when the node is valid.</returns>
@@ -192,6 +245,11 @@ public static partial class PolicyValidator
 
     private static void ValidatePolicyPort(NetworkPolicyPort port, string path, List<ValidationError> errors)
     {
+        if (!port.Protocol.HasPorts())
+        {
+            errors.Add(new(path + ".protocol", ProtocolProblem(port.Protocol)));
+        }
+
         if (port.Port is { } value)
         {
             if (value.IsNamed)
@@ -288,6 +346,15 @@ public static partial class PolicyValidator
             {
                 errors.Add(new(pathOf(i) + ".name", nameProblem));
             }
+
+            if (!port.Protocol.HasPorts())
+            {
+                errors.Add(new(pathOf(i) + ".protocol", ProtocolProblem(port.Protocol)));
+            }
         }
     }
+
+    /// <summary>The loader's wording for a protocol a port cannot have (ICMP is for flows only).</summary>
+    private static string ProtocolProblem(Protocol protocol) =>
+        $"expected one of \"TCP\", \"UDP\", \"SCTP\", found {Rules.Quote(Enum.IsDefined(protocol) ? protocol.ToKubernetesName() : ((int)protocol).ToString(CultureInfo.InvariantCulture))}";
 }

@@ -540,6 +540,6 @@ public sealed class PolicyMatcherTests
     {
         var matcher = new PolicyMatcher(Base().Build());
         var error = Assert.Throws<ArgumentException>(() => matcher.IsAllowed("x/nope", "x/a", 80));
-        Assert.StartsWith("There is no pod or host endpoint x/nope in the snapshot.", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("There is no pod or host endpoint x/nope; namespace x has a, b.", error.Message, StringComparison.Ordinal);
     }
 }

@@ -508,7 +508,7 @@ public sealed partial class ManifestLoaderTests
 
         LoadAssert.Errors(
             result,
-            "test.yaml:3:1: kind: expected each field once, found \"kind\" again (first at line 2)",
+            "test.yaml:3:1: kind: expected each field once, found \"kind\" again (first at line 2); did you forget '---' between documents?",
             "test.yaml:4:35: metadata.name: expected each field once, found \"name\" again (first at line 4)",
             "test.yaml:5:25: spec.podSelector: expected each field once, found \"podSelector\" again (first at line 5)",
             "test.yaml:5:63: spec.ingress[0].from: expected each field once, found \"from\" again (first at line 5)");

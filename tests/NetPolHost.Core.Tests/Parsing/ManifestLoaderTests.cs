@@ -141,14 +141,14 @@ public sealed partial class ManifestLoaderTests
               metadata: {name: deny, namespace: shop}
               spec: {podSelector: {}}
             - apiVersion: v1
-              kind: Service
+              kind: ServiceAccount
               metadata: {name: web, namespace: shop}
             """);
 
         LoadAssert.Valid(result);
         Assert.Single(result.Snapshot.Namespaces);
         Assert.Single(result.Snapshot.Policies);
-        LoadAssert.Notes(result, "test.yaml:11:3: items[2]: skipped Service shop/web (not used by NetPolHost)");
+        LoadAssert.Notes(result, "test.yaml:11:3: items[2]: skipped ServiceAccount shop/web (not used by NetPolHost)");
     }
 
     [Fact]
@@ -503,9 +503,9 @@ public sealed partial class ManifestLoaderTests
             data: {key: value}
             ---
             apiVersion: v1
-            kind: Service
+            kind: ServiceAccount
             metadata: {name: web, namespace: shop}
-            spec: {ports: [{port: 80}]}
+            automountServiceAccountToken: false
             ---
             apiVersion: apps/v1
             kind: Deployment
@@ -523,7 +523,7 @@ public sealed partial class ManifestLoaderTests
         LoadAssert.Notes(
             result,
             "test.yaml:1:1: skipped ConfigMap shop/settings (not used by NetPolHost)",
-            "test.yaml:6:1: skipped Service shop/web (not used by NetPolHost)",
+            "test.yaml:6:1: skipped ServiceAccount shop/web (not used by NetPolHost)",
             "test.yaml:11:1: skipped Deployment web (not used by NetPolHost)",
             "test.yaml:15:1: skipped NamespacedNetworkPolicy cluster-wide (not used by NetPolHost)",
             "test.yaml:19:1: skipped Secret (not used by NetPolHost)");
