@@ -63,7 +63,7 @@ public static class HostingNetPolHostBuilderExtensions
 
     /// <summary>Adds manifest files and directories as a source, with options.</summary>
     /// <param name="builder">The builder.</param>
-    /// <param name="configure">Sets the paths and the poll interval.</param>
+    /// <param name="configure">Sets the paths, the poll interval and the default namespace.</param>
     /// <returns>The builder.</returns>
     public static INetPolHostBuilder AddFileSource(this INetPolHostBuilder builder, Action<FileSourceOptions> configure)
     {

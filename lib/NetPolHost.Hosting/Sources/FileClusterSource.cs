@@ -15,6 +15,10 @@ public sealed class FileSourceOptions
     /// network file systems).</summary>
     /// <value>Default 10 seconds; between 100 ms and one day.</value>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The namespace of namespaced objects in the files that name none (as kubectl's <c>-n</c>), or
+    /// <see langword="null"/> to report them as errors.</summary>
+    public string? DefaultNamespace { get; set; }
 }
 
 /// <summary>Checks <see cref="FileSourceOptions"/> at start and lists every broken field.</summary>
@@ -53,7 +57,7 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
 {
     private readonly Microsoft.Extensions.Options.IOptions<FileSourceOptions> _optionsAccessor;
     private readonly ILogger _logger;
-    private readonly ManifestLoader _loader = new();
+    private ManifestLoader? _loader;
     private readonly SemaphoreSlim _changed = new(0);
     private readonly List<FileSystemWatcher> _watchers = [];
     private ManifestFileCache _cache = new();
@@ -155,6 +159,7 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
             _cachedLinks = fingerprint.Links;
         }
 
+        _loader ??= new ManifestLoader(new ManifestLoaderOptions { DefaultNamespace = Settings.DefaultNamespace });
         var result = _loader.LoadPaths(Settings.Paths, _cache);
         if (!result.IsValid)
         {
