@@ -22,7 +22,7 @@ public sealed class CommandTests
     {
         var (exit, output, _) = await Cli.RunAsync("validate", "-f", Cli.Sample);
         Assert.Equal(0, exit);
-        Assert.Equal("valid: 2 file(s); 4 policies, 2 namespaces, 5 pods, 2 nodes, 0 host endpoints", output.Trim());
+        Assert.Equal("valid: 2 file(s); 4 policies, 2 namespaces, 5 pods, 2 nodes, 0 host endpoints, 1 services", output.Trim());
     }
 
     [Fact]
@@ -70,11 +70,15 @@ public sealed class CommandTests
 
         var unknown = await Cli.RunAsync("check", "-f", Cli.Sample, "--from", "staging/nope", "--to", "production/api", "--port", "8080");
         Assert.Equal(2, unknown.Exit);
-        Assert.Equal("error: There is no pod or host endpoint staging/nope in the snapshot.", unknown.Error.Trim());
+        Assert.Equal("error: There is no pod or host endpoint staging/nope; namespace staging has frontend, worker.", unknown.Error.Trim());
 
         var badPort = await Cli.RunAsync("check", "-f", Cli.Sample, "--from", "staging/frontend", "--to", "production/api", "--port", "80/ICMP");
         Assert.Equal(2, badPort.Exit);
-        Assert.Equal("error: --port '80/ICMP' is not NUMBER or NUMBER/PROTOCOL with a port 1-65535 and protocol TCP, UDP or SCTP.", badPort.Error.Trim());
+        Assert.Equal("error: --port '80/ICMP': ICMP has no ports; give --protocol ICMP without --port.", badPort.Error.Trim());
+
+        var badProtocol = await Cli.RunAsync("check", "-f", Cli.Sample, "--from", "staging/frontend", "--to", "production/api", "--port", "80/GRE");
+        Assert.Equal(2, badProtocol.Exit);
+        Assert.Equal("error: --port '80/GRE' is not NUMBER or NAME, optionally /PROTOCOL, with a port 1-65535 and protocol TCP, UDP or SCTP.", badProtocol.Error.Trim());
 
         var missing = await Cli.RunAsync("check", "-f", Cli.Sample, "--from", "staging/frontend");
         Assert.Equal(2, missing.Exit);

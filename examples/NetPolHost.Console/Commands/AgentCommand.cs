@@ -14,6 +14,7 @@ internal static partial class AgentCommand
     public static Command Create(CliIO io)
     {
         var files = Common.Files(required: false);
+        var ns = Common.Namespace();
         var kubernetes = new Option<bool>("--kubernetes") { Description = "Read namespaces, pods, nodes and NetworkPolicies from the Kubernetes API (list and watch): in a pod with its service account, elsewhere with $KUBECONFIG or ~/.kube/config." };
         var kubeconfig = new Option<string>("--kubeconfig") { Description = "The kubeconfig file for the Kubernetes API (implies --kubernetes)." };
         var node = Common.Node(required: true);
@@ -35,7 +36,7 @@ internal static partial class AgentCommand
             "  sudo netpolhost agent -f policies/ --node node-1 --backend auto --resync 1m --safe-apply 10.96.0.1:443\n" +
             "  netpolhost agent --kubernetes --node $(NODE_NAME) --backend nftables    (in a DaemonSet: examples/deploy)")
         {
-            files, kubernetes, kubeconfig, node, backend, table, netns, resync, debounce, removeOnStop, safeApply,
+            files, ns, kubernetes, kubeconfig, node, backend, table, netns, resync, debounce, removeOnStop, safeApply,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -130,7 +131,16 @@ internal static partial class AgentCommand
             var watched = new List<string>(paths);
             if (paths.Length > 0)
             {
-                netpolhost.AddFileSource(paths);
+                var defaultNamespace = parse.GetValue(ns);
+                netpolhost.AddFileSource(o =>
+                {
+                    foreach (var path in paths)
+                    {
+                        o.Paths.Add(path);
+                    }
+
+                    o.DefaultNamespace = defaultNamespace;
+                });
             }
 
             if (useKubernetes)

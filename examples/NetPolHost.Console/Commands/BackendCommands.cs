@@ -30,6 +30,7 @@ internal static class BackendCommands
     private static Command Apply(CliIO io)
     {
         var files = Common.Files();
+        var ns = Common.Namespace();
         var node = Common.Node(required: true);
         var backend = BackendOption();
         var dryRun = new Option<bool>("--dry-run") { Description = "Have the kernel check the change without committing it." };
@@ -43,11 +44,11 @@ internal static class BackendCommands
             "  sudo netpolhost apply -f examples/sample --node node-1 --backend nftables\n" +
             "  sudo netpolhost apply -f policies/ --node $(hostname) --backend nftables --dry-run")
         {
-            files, node, backend, dryRun, table, netns,
+            files, ns, node, backend, dryRun, table, netns,
         };
         command.SetAction(async (parse, token) =>
         {
-            var snapshot = Common.LoadOrFail(parse.GetValue(files)!, io);
+            var snapshot = Common.LoadOrFail(parse.GetValue(files)!, io, parse.GetValue(ns));
             var nodeName = parse.GetValue(node)!;
             Common.RequireKnownNode(snapshot, nodeName);
             var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = nodeName });
@@ -92,6 +93,7 @@ internal static class BackendCommands
     private static Command Status(CliIO io)
     {
         var files = Common.Files(required: false);
+        var ns = Common.Namespace();
         var node = Common.Node(required: false);
         var backend = BackendOption();
         var table = TableOption();
@@ -104,7 +106,7 @@ internal static class BackendCommands
             "  sudo netpolhost status --backend nftables\n" +
             "  sudo netpolhost status --backend nftables -f examples/sample --node node-1")
         {
-            files, node, backend, table, netns,
+            files, ns, node, backend, table, netns,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -113,7 +115,7 @@ internal static class BackendCommands
             if (paths.Length > 0)
             {
                 var nodeName = parse.GetValue(node) ?? throw new CliUsageException("--node is needed with -f to compare with the policies.");
-                var snapshot = Common.LoadOrFail(paths, io);
+                var snapshot = Common.LoadOrFail(paths, io, parse.GetValue(ns));
                 Common.RequireKnownNode(snapshot, nodeName);
                 plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = nodeName });
             }

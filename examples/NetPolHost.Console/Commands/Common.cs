@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using NetPolHost.Matching;
 using NetPolHost.Model;
 using NetPolHost.Parsing;
 
@@ -28,6 +29,15 @@ internal static class Common
         return option;
     }
 
+    /// <summary><c>-n, --namespace NS</c>: the namespace of objects that name none, as kubectl's context namespace.</summary>
+    public static Option<string> Namespace() => new("--namespace", "-n")
+    {
+        Description = "The namespace of namespaced objects in the manifests that name none (as kubectl's current namespace).",
+    };
+
+    /// <summary>The text that a missing namespace's error gets when no --namespace was given.</summary>
+    private const string NamespaceHint = "write it in the manifest, or give it with -n/--namespace NAMESPACE)";
+
     public static Option<string> Node(bool required) => new("--node")
     {
         Description = "The node whose pods (spec.nodeName) and host endpoints the plan protects.",
@@ -44,9 +54,28 @@ internal static class Common
     /// so objects given twice are found across standard input and files, with their places. Paths without any manifest
     /// file, and an empty standard input, are errors: a typo in a directory name must not pass as "nothing to enforce".
     /// </remarks>
-    public static Manifests Load(string[] paths, CliIO io)
+    /// <param name="paths">The paths; '-' for standard input.</param>
+    /// <param name="io">Where to read and write.</param>
+    /// <param name="defaultNamespace">The namespace of objects that name none (<c>--namespace</c>), or <see langword="null"/>.</param>
+    public static Manifests Load(string[] paths, CliIO io, string? defaultNamespace = null)
     {
-        var loader = new ManifestLoader(io.LoaderOptions);
+        var result = LoadAll(paths, io, defaultNamespace);
+        if (defaultNamespace is not null)
+        {
+            return result;
+        }
+
+        // Without --namespace, the loader's advice for an object without a namespace also names the option.
+        static ManifestDiagnostic Hinted(ManifestDiagnostic d) =>
+            d.Path == "metadata.namespace" && d.Message.StartsWith("expected the namespace of the ", StringComparison.Ordinal)
+                ? d with { Message = d.Message.Replace("write it in the manifest)", NamespaceHint, StringComparison.Ordinal) }
+                : d;
+        return result with { Errors = [.. result.Errors.Select(Hinted)] };
+    }
+
+    private static Manifests LoadAll(string[] paths, CliIO io, string? defaultNamespace)
+    {
+        var loader = new ManifestLoader(new ManifestLoaderOptions { MaxFileBytes = io.LoaderOptions.MaxFileBytes, DefaultNamespace = defaultNamespace });
         var stdin = paths.Count(p => p == "-");
         if (stdin > 1)
         {
@@ -136,9 +165,9 @@ internal static class Common
     }
 
     /// <summary>Loads and, on errors, prints them and throws to end with exit code 2.</summary>
-    public static ClusterSnapshot LoadOrFail(string[] paths, CliIO io)
+    public static ClusterSnapshot LoadOrFail(string[] paths, CliIO io, string? defaultNamespace = null)
     {
-        var result = Load(paths, io);
+        var result = Load(paths, io, defaultNamespace);
         if (result.Problem is not null)
         {
             throw new CliUsageException(result.Problem + ".");
@@ -192,13 +221,10 @@ internal static class Common
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
             .ToList();
-        var hint = known.Count switch
-        {
-            0 => string.Empty,
-            <= 10 => $" (nodes in the manifests: {string.Join(", ", known)})",
-            _ => $" (nodes in the manifests: {string.Join(", ", known.Take(10))}, and {known.Count - 10} more)",
-        };
-        return $"node '{node}' is unknown: no Node object, pod (spec.nodeName) or host endpoint names it{hint}.";
+        var close = NameSuggestions.Find(node, known);
+        var list = known.Count == 0 ? string.Empty : $" (nodes in the manifests: {NameSuggestions.List(known)})";
+        var hint = close.Count > 0 ? $"; did you mean {NameSuggestions.Join(close)}?" : ".";
+        return $"node '{node}' is unknown: no Node object, pod (spec.nodeName) or host endpoint names it{list}{hint}";
     }
 
     public static string Json(Action<Utf8JsonWriter> write)

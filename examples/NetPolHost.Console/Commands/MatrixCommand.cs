@@ -18,7 +18,12 @@ internal static class MatrixCommand
         };
         var namespaces = new Option<string[]>("--namespace", "-n")
         {
-            Description = "Only pods of this namespace; repeat for more. Default: every pod and host endpoint.",
+            Description = "Only pods of this namespace; repeat for more. Default: every pod and host endpoint. The first one is also the namespace of objects in the manifests that name none (as kubectl's -n).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var external = new Option<string[]>("--external")
+        {
+            Description = "An address outside the cluster (e.g. 8.8.8.8, 169.254.169.254) to add as a row and a column; repeat for more.",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var output = Common.Output("Output format: table ('.' allowed, 'X' denied, rows = from, columns = to), json or markdown.", "table", "json", "markdown");
@@ -28,11 +33,13 @@ internal static class MatrixCommand
             "Exit code: 0 success (whatever the verdicts), 2 bad input (invalid manifests, a bad --port, a namespace without pods).\n\n" +
             "Examples:\n" +
             "  netpolhost matrix -f examples/sample\n" +
+            "  netpolhost matrix -f examples/sample --namespace production --external 169.254.169.254 --port 80\n" +
             "  netpolhost matrix -f cluster.yaml --namespace shop --port 8080 --port 53/UDP -o json")
         {
             files,
             ports,
             namespaces,
+            external,
             output,
         };
         command.SetAction(parse =>
@@ -45,39 +52,61 @@ internal static class MatrixCommand
                     : throw new CliUsageException($"--port '{text}' is not NUMBER or NUMBER/PROTOCOL with a port 1-65535 and protocol TCP, UDP or SCTP."));
             }
 
-            var snapshot = Common.LoadOrFail(parse.GetValue(files)!, io);
-            var matcher = new PolicyMatcher(snapshot);
-            var wanted = parse.GetValue(namespaces) ?? [];
-            IEnumerable<FlowEndpoint>? endpoints = null;
-            if (wanted.Length > 0)
+            var addresses = new List<FlowEndpoint>();
+            foreach (var text in parse.GetValue(external) ?? [])
             {
-                var unknown = wanted.Where(ns => !snapshot.Pods.Any(p => p.Namespace == ns) && !snapshot.HostEndpoints.Any(h => h.Namespace == ns)).ToList();
-                if (unknown.Count > 0)
-                {
-                    throw new CliUsageException($"no pod or host endpoint in namespace(s) {string.Join(", ", unknown)}.");
-                }
-
-                endpoints = snapshot.Pods.Where(p => wanted.Contains(p.Namespace)).Select(p => FlowEndpoint.ForPod(p.Namespace, p.Name))
-                    .Concat(snapshot.HostEndpoints.Where(h => wanted.Contains(h.Namespace)).Select(h => FlowEndpoint.ForHostEndpoint(h.Namespace, h.Name)))
-                    .ToList();
+                addresses.Add(FlowEndpoint.TryParse(text, out var address) && address.Kind == FlowEndpointKind.Address
+                    ? address
+                    : throw new CliUsageException($"--external '{text}' is not an IPv4 or IPv6 address."));
             }
 
-            var table = matcher.BuildTruthTable(endpoints, probes.Count > 0 ? probes : null);
+            var wanted = parse.GetValue(namespaces) ?? [];
+            var snapshot = Common.LoadOrFail(parse.GetValue(files)!, io, wanted.FirstOrDefault());
+            var matcher = new PolicyMatcher(snapshot);
+            var chosen = snapshot.Pods.Select(p => FlowEndpoint.ForPod(p.Namespace, p.Name))
+                .Concat(snapshot.HostEndpoints.Select(h => FlowEndpoint.ForHostEndpoint(h.Namespace, h.Name)))
+                .ToList();
+            if (wanted.Length > 0)
+            {
+                var known = chosen.Select(e => e.Namespace!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                var unknown = wanted.Where(ns => !known.Contains(ns)).ToList();
+                if (unknown.Count > 0)
+                {
+                    var hints = unknown.Select(ns => NameSuggestions.Find(ns, known) is { Count: > 0 } close ? $"{ns} (did you mean {NameSuggestions.Join(close)}?)" : ns);
+                    var all = known.Count == 0 ? "there are none at all" : "namespaces with some: " + NameSuggestions.List(known);
+                    throw new CliUsageException($"no pod or host endpoint in namespace(s) {string.Join(", ", hints)}; {all}.");
+                }
+
+                chosen = [.. chosen.Where(e => wanted.Contains(e.Namespace))];
+            }
+
+            var table = matcher.BuildTruthTable(wanted.Length > 0 || addresses.Count > 0 ? chosen.Concat(addresses) : null, probes.Count > 0 ? probes : null);
+            var notes = CheckTargets.NamespaceNotes(snapshot, chosen, null).ToList();
             io.Out.Write(parse.GetValue(output) switch
             {
-                "json" => Json(table) + Environment.NewLine,
+                "json" => Json(table, notes, addresses) + Environment.NewLine,
                 "markdown" => Markdown(table),
                 _ => Table(table),
             });
+            if (parse.GetValue(output) != "json")
+            {
+                foreach (var note in notes)
+                {
+                    io.Error.WriteLine("note: " + note);
+                }
+            }
+
             return NetPolHostCli.Ok;
         });
         return command;
     }
 
-    public static string Json(TruthTable table) => Common.Json(w =>
+    public static string Json(TruthTable table, IReadOnlyList<string> notes, IReadOnlyList<FlowEndpoint> external) => Common.Json(w =>
     {
         w.WriteStartObject();
         Common.WriteStrings(w, "pods", table.Endpoints);
+        Common.WriteStrings(w, "external", external.Select(e => e.ToString()));
+        Common.WriteStrings(w, "notes", notes);
         w.WriteStartArray("probes");
         foreach (var probe in table.Probes)
         {

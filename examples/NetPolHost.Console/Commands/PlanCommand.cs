@@ -10,6 +10,7 @@ internal static class PlanCommand
     public static Command Create(CliIO io)
     {
         var files = Common.Files();
+        var ns = Common.Namespace();
         var node = Common.Node(required: true);
         var backend = new Option<string>("--backend", "-b") { Description = "The backend whose native form -o native prints: " + string.Join(", ", BackendRegistry.Names) + "." };
         backend.AcceptOnlyFromAmong(BackendRegistry.Names);
@@ -25,6 +26,7 @@ internal static class PlanCommand
             "  netpolhost plan -f examples/sample --node node-1 --backend windows-firewall -o native > apply.ps1")
         {
             files,
+            ns,
             node,
             backend,
             output,
@@ -39,7 +41,7 @@ internal static class PlanCommand
                 throw new CliUsageException("-o native needs --backend (" + string.Join(", ", BackendRegistry.Names) + ").");
             }
 
-            var snapshot = Common.LoadOrFail(parse.GetValue(files)!, io);
+            var snapshot = Common.LoadOrFail(parse.GetValue(files)!, io, parse.GetValue(ns));
             var nodeName = parse.GetValue(node)!;
             Common.WarnUnknownNode(snapshot, nodeName, io);
             var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = nodeName });

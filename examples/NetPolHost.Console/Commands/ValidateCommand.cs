@@ -9,6 +9,7 @@ internal static class ValidateCommand
     public static Command Create(CliIO io)
     {
         var files = Common.Files();
+        var ns = Common.Namespace();
         var output = Common.Output("Output format: text prints 'file:line:col: field.path: message' per error; json prints {valid, errors, notes}.", "text", "json");
         var command = new Command(
             "validate",
@@ -16,15 +17,18 @@ internal static class ValidateCommand
             "Exit code: 0 when everything is valid, 2 when there are errors (also when the paths hold no .yaml, .yml or .json file, or standard input is empty).\n\n" +
             "Examples:\n" +
             "  netpolhost validate -f examples/sample\n" +
+            "  netpolhost validate -f pod.yaml -f policy.yaml --namespace shop\n" +
             "  kubectl get ns,pods,networkpolicies -A -o yaml | netpolhost validate -f - -o json\n" +
+            "  kubectl get clusternetworkpolicies,adminnetworkpolicies,baselineadminnetworkpolicies -o yaml | netpolhost validate -f -\n" +
             "  kubectl get ns,pods -A -o yaml | netpolhost validate -f - -f policies/")
         {
             files,
+            ns,
             output,
         };
         command.SetAction(parse =>
         {
-            var result = Common.Load(parse.GetValue(files)!, io);
+            var result = Common.Load(parse.GetValue(files)!, io, parse.GetValue(ns));
             if (parse.GetValue(output) == "json")
             {
                 io.Out.WriteLine(Common.Json(w =>
@@ -50,7 +54,7 @@ internal static class ValidateCommand
 
                 var snapshot = result.Snapshot;
                 io.Out.WriteLine(result.IsValid
-                    ? $"valid: {result.Files.Count} file(s); {snapshot.Policies.Count} policies, {snapshot.Namespaces.Count} namespaces, {snapshot.Pods.Count} pods, {snapshot.Nodes.Count} nodes, {snapshot.HostEndpoints.Count} host endpoints"
+                    ? $"valid: {result.Files.Count} file(s); {snapshot.Policies.Count} policies{(snapshot.ClusterPolicies.IsEmpty ? string.Empty : $", {snapshot.ClusterPolicies.Count} cluster policies")}, {snapshot.Namespaces.Count} namespaces, {snapshot.Pods.Count} pods, {snapshot.Nodes.Count} nodes, {snapshot.HostEndpoints.Count} host endpoints{(snapshot.Services.IsEmpty ? string.Empty : $", {snapshot.Services.Count} services")}"
                     : $"invalid: {result.Errors.Count} error(s) in {result.Files.Count} file(s)");
             }
 
