@@ -256,6 +256,9 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
 
     private FirewalldState Map(RulePlan plan)
     {
+        // Refused before anything is sent: e.g. ClusterNetworkPolicy tiers (ordered Deny and Pass rules), which the
+        // allow-only rich rules here cannot express yet.
+        this.EnsureCanExpress(plan);
         var state = FirewalldPolicyMapper.Map(plan, _options.Prefix, _options.PolicyPriority);
         Validate(state);
         return state;

@@ -60,6 +60,23 @@ public abstract class BackendContractSuite
         ["192.168.1.10"],
         [Rule("r1", Direction.Ingress, Peers("10.0.0.1"), Ports((Protocol.Sctp, 9000, 9000)), "shop/sctp")]);
 
+    /// <summary>A plan with a ClusterNetworkPolicy tier: the host endpoint's ingress first meets an Admin-tier Deny from
+    /// a /24 and a Pass from one address, then a NetworkPolicy rule.</summary>
+    public static RulePlan TieredPlan { get; } = WithTiers();
+
+    private static RulePlan WithTiers()
+    {
+        var deny = Rule("cnp-0123456789-i0", Direction.Ingress, Peers("10.70.0.0/24"), PortSet.All, "/guardrails") with { Action = ClusterPolicyAction.Deny };
+        var pass = Rule("cnp-0123456789-i1", Direction.Ingress, Peers("10.70.0.9"), Ports((Protocol.Tcp, 22, 22)), "/guardrails") with { Action = ClusterPolicyAction.Pass, HostsKey = "guardrailspass" };
+        var plan = HostPlan(["192.168.1.10"], [Rule("r1", Direction.Ingress, Peers("10.0.0.1"), Ports((Protocol.Tcp, 80, 80)))]);
+        var endpoint = plan.Endpoints[0];
+        return plan with
+        {
+            Endpoints = [endpoint with { Ingress = endpoint.Ingress with { Admin = [pass.Id, deny.Id] } }],
+            Rules = plan.Rules.Concat([deny, pass]).OrderBy(r => r.Id, StringComparer.Ordinal).ToValueList(),
+        };
+    }
+
     private IFirewallBackend Backend()
     {
         Assert.SkipWhen(UnavailableReason is not null, UnavailableReason ?? string.Empty);
@@ -175,6 +192,30 @@ public abstract class BackendContractSuite
         Assert.Equal(early.Message, refused.Message);
         Assert.Equal("shop/sctp", refused.Policy);
         Assert.Contains("capability Sctp", refused.Message, StringComparison.Ordinal);
+        await AssertInSync(backend, PlanA);
+    }
+
+    [Fact]
+    public async Task APlanWithClusterPolicyTiers_IsEnforcedWhereDeclared_AndRefusedBeforeAnythingChangesElsewhere()
+    {
+        var backend = Backend();
+        await backend.ApplyAsync(PlanA, cancellationToken: Token);
+        if (backend.Capabilities.HasFlag(BackendCapabilities.ClusterPolicyTiers))
+        {
+            backend.EnsureCanExpress(TieredPlan);
+            await backend.ApplyAsync(TieredPlan, cancellationToken: Token);
+            await AssertInSync(backend, TieredPlan);
+            await AssertInSync(CreateBackend(), TieredPlan);
+            await backend.ApplyAsync(PlanA, cancellationToken: Token);
+            await AssertInSync(backend, PlanA);
+            return;
+        }
+
+        var early = Assert.Throws<UnsupportedPolicyFeatureException>(() => backend.EnsureCanExpress(TieredPlan));
+        var refused = await Assert.ThrowsAsync<UnsupportedPolicyFeatureException>(() => backend.ApplyAsync(TieredPlan, cancellationToken: Token));
+        Assert.Equal(BackendCapabilities.ClusterPolicyTiers, early.MissingCapability);
+        Assert.Equal(early.Message, refused.Message);
+        Assert.Equal("ClusterNetworkPolicy guardrails", refused.Policy);
         await AssertInSync(backend, PlanA);
     }
 

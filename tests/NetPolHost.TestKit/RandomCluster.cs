@@ -88,6 +88,100 @@ public sealed class RandomCluster
         };
     }
 
+    /// <summary>Labels of the nodes the ClusterNetworkPolicy <c>nodes</c> peers select on: <c>zone</c> (a or b) and
+    /// <c>kubernetes.io/os</c>.</summary>
+    /// <param name="zone">The node's zone.</param>
+    /// <returns>The labels.</returns>
+    public static LabelMap NodeLabels(string zone) => LabelMap.Of("zone", zone, "kubernetes.io/os", "linux");
+
+    /// <summary>Random ClusterNetworkPolicies of both tiers: equal priorities (0 to 2) are common, rules have every
+    /// action, peers of every kind but <c>domainNames</c> (namespaces, pods, networks over the pods' addresses and
+    /// <c>0.0.0.0/0</c>, nodes by <see cref="NodeLabels"/>, unknown peers), protocols with ports, ranges, all ports and
+    /// named ports.</summary>
+    /// <param name="count">How many.</param>
+    /// <returns>The policies.</returns>
+    public List<ClusterNetworkPolicy> ClusterPolicies(int count) =>
+        [.. Enumerable.Range(0, count).Select(i => ClusterPolicy("c" + i.ToString(CultureInfo.InvariantCulture)))];
+
+    /// <summary>A random ClusterNetworkPolicy (see <see cref="ClusterPolicies"/>).</summary>
+    /// <param name="name">Its name.</param>
+    /// <returns>The policy.</returns>
+    public ClusterNetworkPolicy ClusterPolicy(string name)
+    {
+        var tier = _random.Next(2) == 0 ? PolicyTier.Admin : PolicyTier.Baseline;
+        var subject = _random.Next(2) == 0
+            ? new ClusterPolicySubject { Namespaces = Selector(allowEmpty: true, namespaces: true) }
+            : new ClusterPolicySubject { Pods = new NamespacedPodSelector(Selector(allowEmpty: true, namespaces: true), Selector(allowEmpty: true)) };
+        return new ClusterNetworkPolicy
+        {
+            Name = name,
+            Tier = tier,
+            Priority = _random.Next(3),
+            Subject = subject,
+            Ingress = ClusterRules(_random.Next(4)),
+            Egress = ClusterRules(_random.Next(4)),
+        };
+    }
+
+    private ValueList<ClusterNetworkPolicyRule> ClusterRules(int count) =>
+        Enumerable.Range(0, count).Select(i => new ClusterNetworkPolicyRule
+        {
+            Name = "r" + i.ToString(CultureInfo.InvariantCulture),
+            Action = (ClusterPolicyAction)_random.Next(3),
+            Peers = Enumerable.Range(0, 1 + _random.Next(2)).Select(_ => ClusterPeer()).ToValueList(),
+            Protocols = _random.Next(3) == 0 ? default : Enumerable.Range(0, 1 + _random.Next(2)).Select(_ => ClusterPort()).ToValueList(),
+        }).ToValueList();
+
+    private ClusterPolicyPeer ClusterPeer()
+    {
+        switch (_random.Next(12))
+        {
+            case 0 or 1 or 2:
+                return new ClusterPolicyPeer { Namespaces = Selector(allowEmpty: true, namespaces: true) };
+            case 3 or 4 or 5:
+                return new ClusterPolicyPeer { Pods = new NamespacedPodSelector(Selector(allowEmpty: true, namespaces: true), Selector(allowEmpty: true)) };
+            case 6 or 7:
+                var networks = new List<Cidr>();
+                for (var i = 0; i < 1 + _random.Next(2); i++)
+                {
+                    networks.Add(_random.Next(6) switch
+                    {
+                        0 => Cidr.Parse("0.0.0.0/0"),
+                        1 when _mixed => new Cidr(PodIPv6(Pick(PodIPs.Keys.ToList())), _random.Next(2) == 0 ? 128 : 64),
+                        2 => Cidr.Parse("192.168.56.0/24"),
+                        _ => new Cidr(Pick(PodIPs.Values.ToList()), _random.Next(3) switch { 0 => 32, 1 => 24, _ => 16 }),
+                    });
+                }
+
+                return new ClusterPolicyPeer { Networks = networks.ToValueList() };
+            case 8 or 9:
+                LabelSelector nodes = _random.Next(5) switch
+                {
+                    0 => LabelSelector.Everything,
+                    1 => LabelSelector.ForLabels("zone", "a"),
+                    2 => new LabelSelector { MatchExpressions = [new LabelSelectorRequirement("zone", SelectorOperator.NotIn, ["a"])] },
+                    3 => new LabelSelector { MatchExpressions = [new LabelSelectorRequirement("zone", SelectorOperator.DoesNotExist, default)] },
+                    _ => LabelSelector.ForLabels("kubernetes.io/os", "linux"),
+                };
+                return new ClusterPolicyPeer { Nodes = nodes };
+            default:
+                return new ClusterPolicyPeer { UnknownFields = ["futurePeer"] };
+        }
+    }
+
+    private ClusterPolicyPort ClusterPort()
+    {
+        var protocol = _sctp && _random.Next(8) == 0 ? Protocol.Sctp : _random.Next(3) == 0 ? Protocol.Udp : Protocol.Tcp;
+        return _random.Next(6) switch
+        {
+            0 => new ClusterPolicyPort { Protocol = protocol },
+            1 => new ClusterPolicyPort { Protocol = protocol, Port = 80, EndPort = 81 },
+            2 => new ClusterPolicyPort { NamedPort = _random.Next(2) == 0 ? "http" : "alt" },
+            3 => new ClusterPolicyPort { Protocol = protocol, Port = 81, EndPort = 81 },
+            _ => new ClusterPolicyPort { Protocol = protocol, Port = 80, EndPort = 80 },
+        };
+    }
+
     /// <summary>A random (port, protocol) among those the pods may serve.</summary>
     /// <returns>The port and protocol.</returns>
     public (int Port, Protocol Protocol) Probe() => (s_ports[_random.Next(s_ports.Length)], _random.Next(3) == 0 ? Protocol.Udp : Protocol.Tcp);

@@ -12,7 +12,10 @@ namespace NetPolHost.Backends;
 /// <para>Needed features: <see cref="BackendCapabilities.IPv4"/> or <see cref="BackendCapabilities.IPv6"/> for an
 /// endpoint address or a peer address of that family; <see cref="BackendCapabilities.Sctp"/> for an allow entry with
 /// SCTP ports (SCTP with all ports is an IP protocol and needs nothing); <see cref="BackendCapabilities.PortRanges"/>
-/// for an allow entry with a range of more than one port (other than all ports).</para>
+/// for an allow entry with a range of more than one port (other than all ports);
+/// <see cref="BackendCapabilities.ClusterPolicyTiers"/> for an endpoint direction with entries of a ClusterNetworkPolicy
+/// tier (<see cref="DirectionPlan.HasTiers"/>); <see cref="BackendCapabilities.DomainNames"/> for an entry with domain
+/// names (<see cref="PlanRule.DomainNames"/>).</para>
 /// </remarks>
 public static class BackendContract
 {
@@ -48,13 +51,22 @@ public static class BackendContract
                 }
             }
 
-            foreach (var id in endpoint.Ingress.Rules.Concat(endpoint.Egress.Rules))
+            foreach (var direction in new[] { endpoint.Ingress, endpoint.Egress })
+            {
+                if (direction.HasTiers && !capabilities.HasFlag(BackendCapabilities.ClusterPolicyTiers))
+                {
+                    var first = plan.GetRule(direction.Admin.IsEmpty ? direction.Baseline[0] : direction.Admin[0]);
+                    return (BackendCapabilities.ClusterPolicyTiers, "ClusterNetworkPolicy tiers (ordered Accept, Deny and Pass rules)", "ClusterNetworkPolicy " + first.Source.Policy.Name);
+                }
+            }
+
+            foreach (var id in endpoint.Ingress.AllRules.Concat(endpoint.Egress.AllRules))
             {
                 var rule = plan.GetRule(id);
                 var missing = Missing(rule, capabilities);
                 if (missing is { } m)
                 {
-                    return (m.Capability, m.Feature, rule.Source.Policy.ToString());
+                    return (m.Capability, m.Feature, rule.Source.Policy.Namespace.Length == 0 ? "ClusterNetworkPolicy " + rule.Source.Policy.Name : rule.Source.Policy.ToString());
                 }
             }
         }
@@ -89,6 +101,11 @@ public static class BackendContract
 
     private static (BackendCapabilities Capability, string Feature)? Missing(PlanRule rule, BackendCapabilities capabilities)
     {
+        if (!rule.DomainNames.IsEmpty && !capabilities.HasFlag(BackendCapabilities.DomainNames))
+        {
+            return (BackendCapabilities.DomainNames, "domainNames peers (resolving domain names while enforcing)");
+        }
+
         if (!capabilities.HasFlag(BackendCapabilities.IPv4) && HasFamily(rule.Peers, ipv6: false))
         {
             return (BackendCapabilities.IPv4, "IPv4 addresses");

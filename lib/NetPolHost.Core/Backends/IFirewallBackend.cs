@@ -32,6 +32,14 @@ public enum BackendCapabilities
 
     /// <summary>Applies changes in proportion to what changed.</summary>
     Incremental = 128,
+
+    /// <summary>ClusterNetworkPolicy tiers: ordered entries with Accept, Deny and Pass decided before (Admin) and after
+    /// (Baseline) the NetworkPolicy stage, first match wins (see <see cref="Planning.DirectionPlan"/>).</summary>
+    ClusterPolicyTiers = 256,
+
+    /// <summary>ClusterNetworkPolicy <c>domainNames</c> peers: the backend resolves names to addresses while it enforces
+    /// (a plan cannot carry their addresses). No backend of this library declares it yet.</summary>
+    DomainNames = 512,
 }
 
 /// <summary>Options of one apply.</summary>

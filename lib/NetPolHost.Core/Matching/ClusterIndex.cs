@@ -410,5 +410,9 @@ internal sealed class ClusterIndex
 
     public string? NodeByAddress(UInt128 address, bool v6) => _nodeByAddress.GetValueOrDefault((address, v6));
 
+    /// <summary>Every address <see cref="NodeByAddress"/> knows (Node addresses, then hostNetwork pods' addresses), with
+    /// its node.</summary>
+    public IEnumerable<(UInt128 Value, bool V6, string Node)> NodeAddresses => _nodeByAddress.Select(p => (p.Key.Item1, p.Key.Item2, p.Value));
+
     public LabelMap LabelsOfNamespace(string ns) => NamespaceLabelsByName.TryGetValue(ns, out var labels) ? labels : Snapshot.NamespaceLabels(ns);
 }

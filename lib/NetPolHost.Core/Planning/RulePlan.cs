@@ -6,12 +6,16 @@ using NetPolHost.Model;
 
 namespace NetPolHost.Planning;
 
-/// <summary>One allow entry: traffic between <see cref="Peers"/> and the endpoint on <see cref="Ports"/>.</summary>
+/// <summary>One entry: traffic between <see cref="Peers"/> and the endpoint on <see cref="Ports"/>, and what a match does
+/// (<see cref="Action"/>).</summary>
 /// <remarks>
 /// <see cref="Id"/> is stable for the same policy rule across plans (derived from a hash of the policy's namespace and
 /// name, the direction and the rule index), so backends can update a rule's elements in place. It contains only
-/// <c>[a-z0-9-]</c>. <see cref="Source"/> names the policy rule it comes from; those names are user text that
-/// backends must never render unescaped.
+/// <c>[a-z0-9-]</c>; entries of ClusterNetworkPolicies start with <c>cnp-</c>, which no NetworkPolicy entry does.
+/// <see cref="Source"/> names the policy rule it comes from; those names are user text that backends must never render
+/// unescaped. Entries of NetworkPolicies (<see cref="DirectionPlan.Rules"/>) always accept; entries of the
+/// ClusterNetworkPolicy tiers (<see cref="DirectionPlan.Admin"/>, <see cref="DirectionPlan.Baseline"/>) carry their
+/// rule's action.
 /// </remarks>
 public sealed record PlanRule
 {
@@ -35,6 +39,17 @@ public sealed record PlanRule
     /// for them all and still update it element by element. Empty when <see cref="AddressSet.IsAll"/>.</summary>
     public string HostsKey { get; init; } = string.Empty;
 
+    /// <summary>What a match does: <see cref="ClusterPolicyAction.Accept"/> for every NetworkPolicy entry; a
+    /// ClusterNetworkPolicy entry's rule action otherwise (in the Admin tier <see cref="ClusterPolicyAction.Pass"/> goes on
+    /// to the NetworkPolicy stage, in the Baseline tier it allows).</summary>
+    public ClusterPolicyAction Action { get; init; } = ClusterPolicyAction.Accept;
+
+    /// <summary>Domain names the entry's peers also name (ClusterNetworkPolicy <c>domainNames</c>), sorted. They are not
+    /// compiled into <see cref="Peers"/>: enforcing them needs a backend that resolves names
+    /// (<see cref="Backends.BackendCapabilities.DomainNames"/>), and <see cref="Matches"/> leaves them out, as the
+    /// matcher does for names whose addresses it does not know.</summary>
+    public ValueList<string> DomainNames { get; init; }
+
     /// <summary>Whether a packet matches this entry.</summary>
     /// <param name="peer">The address on the other side.</param>
     /// <param name="protocol">The protocol.</param>
@@ -43,7 +58,8 @@ public sealed record PlanRule
     public bool Matches(IPAddress peer, Protocol protocol, int port) => Ports.Contains(protocol, port) && Peers.Contains(peer);
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Id} ({Source}, {Direction}): peers {Peers}; ports {Ports}";
+    public override string ToString() =>
+        $"{Id} ({Source}, {Direction}{(Action == ClusterPolicyAction.Accept ? string.Empty : ", " + Action)}): peers {Peers}{(DomainNames.IsEmpty ? string.Empty : " and domain names " + string.Join(", ", DomainNames))}; ports {Ports}";
 }
 
 /// <summary>What kind of local endpoint a plan protects.</summary>
@@ -56,14 +72,39 @@ public enum PlanEndpointKind
     HostEndpoint,
 }
 
-/// <summary>The isolation state of one direction of a local endpoint.</summary>
-/// <param name="Isolated">Whether a policy of this direction selects the endpoint (then only <paramref name="Rules"/> are allowed).</param>
-/// <param name="Policies">The selecting policies, sorted.</param>
-/// <param name="Rules">The ids of the <see cref="PlanRule"/>s that allow traffic, sorted.</param>
+/// <summary>How one direction of a local endpoint is decided: the Admin tier, the NetworkPolicy stage, the Baseline tier.</summary>
+/// <param name="Isolated">Whether a NetworkPolicy of this direction selects the endpoint (then, after the Admin tier, only
+/// <paramref name="Rules"/> are allowed).</param>
+/// <param name="Policies">The selecting NetworkPolicies, sorted.</param>
+/// <param name="Rules">The ids of the <see cref="PlanRule"/>s that allow traffic at the NetworkPolicy stage, sorted (their
+/// order does not matter: they add up).</param>
+/// <remarks>
+/// A new connection is decided, for this direction: by the first entry of <see cref="Admin"/> that matches (Accept and
+/// Deny are final, Pass goes on); then, when <see cref="Isolated"/>, by <see cref="Rules"/> (any match allows; traffic
+/// between a pod and its own node is allowed here, and only here); otherwise by the first entry of
+/// <see cref="Baseline"/> that matches (Deny denies, Accept and Pass allow); otherwise it is allowed.
+/// </remarks>
 public sealed record DirectionPlan(bool Isolated, ValueList<PolicyRef> Policies, ValueList<string> Rules)
 {
-    /// <summary>A direction no policy selects.</summary>
+    /// <summary>A direction no policy applies to.</summary>
     public static DirectionPlan Open { get; } = new(false, default, default);
+
+    /// <summary>The ids of the ClusterNetworkPolicy entries of the Admin tier that apply to the endpoint, in the order of
+    /// evaluation (policies by priority then name, rules in written order; one rule's entries side by side).</summary>
+    public ValueList<string> Admin { get; init; }
+
+    /// <summary>The ids of the Baseline tier's entries that apply to the endpoint, in the order of evaluation. Empty
+    /// when <see cref="Isolated"/>: the Baseline tier is then never reached.</summary>
+    public ValueList<string> Baseline { get; init; }
+
+    /// <summary>Whether a ClusterNetworkPolicy tier has entries for this direction.</summary>
+    public bool HasTiers => !Admin.IsEmpty || !Baseline.IsEmpty;
+
+    /// <summary>Whether anything can restrict this direction: NetworkPolicy isolation or a tier entry.</summary>
+    public bool Applies => Isolated || HasTiers;
+
+    /// <summary>Every entry id this direction refers to: <see cref="Admin"/>, <see cref="Rules"/>, <see cref="Baseline"/>.</summary>
+    public IEnumerable<string> AllRules => Admin.Concat(Rules).Concat(Baseline);
 }
 
 /// <summary>A local endpoint the node enforces policy for.</summary>
@@ -81,10 +122,10 @@ public sealed record PlanEndpoint
     /// <summary>The interface to restrict a host endpoint's enforcement to, if any.</summary>
     public string? InterfaceName { get; init; }
 
-    /// <summary>Ingress isolation and rules.</summary>
+    /// <summary>Ingress tiers, isolation and rules.</summary>
     public required DirectionPlan Ingress { get; init; }
 
-    /// <summary>Egress isolation and rules.</summary>
+    /// <summary>Egress tiers, isolation and rules.</summary>
     public required DirectionPlan Egress { get; init; }
 
     /// <summary>The plan of one direction.</summary>
@@ -114,13 +155,15 @@ public enum PacketPath
 public sealed record PlanDecision(bool Allowed, PacketPath Path, string Reason, PlanRule? Rule);
 
 /// <summary>
-/// The backend-neutral rules one node must enforce: per local endpoint and direction, whether it is isolated and which
-/// (peer addresses × ports) entries are allowed, each with its provenance.
+/// The backend-neutral rules one node must enforce: per local endpoint and direction, the ordered entries of the
+/// ClusterNetworkPolicy Admin and Baseline tiers, whether NetworkPolicies isolate it and which (peer addresses × ports)
+/// entries they allow, each with its provenance.
 /// </summary>
 /// <remarks>
 /// No firewall vocabulary appears here. Rule count follows the distinct policy rules on the node; peers and ports are
 /// data (sets). Named ports are already resolved and ipBlock excepts already subtracted. Traffic between local pods and
-/// the node's own addresses (<see cref="NodeAddresses"/>, local host endpoints) is node-local and always allowed.
+/// the node's own addresses (<see cref="NodeAddresses"/>, local host endpoints) is node-local: the NetworkPolicy stage
+/// allows it, the tiers decide it like any other traffic (see <see cref="DirectionPlan"/>).
 /// </remarks>
 public sealed record RulePlan
 {
@@ -156,14 +199,19 @@ public sealed record RulePlan
     /// <summary>Addresses of every workload pod on this node (isolated or not): node-local traffic is recognised by them.</summary>
     public ValueList<IPAddress> LocalPodAddresses { get; init; }
 
-    /// <summary>The local endpoints that at least one policy isolates, sorted by name.</summary>
+    /// <summary>The local endpoints that a policy applies to (a NetworkPolicy isolates them or a ClusterNetworkPolicy tier
+    /// has entries for them), sorted by name.</summary>
     public ValueList<PlanEndpoint> Endpoints { get; init; }
 
-    /// <summary>The allow entries the endpoints refer to, sorted by id.</summary>
+    /// <summary>The entries the endpoints refer to, sorted by id.</summary>
     public ValueList<PlanRule> Rules { get; init; }
 
     /// <summary>Remarks from compilation (e.g. a local pod without an address that cannot be enforced).</summary>
     public ValueList<string> Notes { get; init; }
+
+    /// <summary>Whether any endpoint has entries of a ClusterNetworkPolicy tier (a backend needs
+    /// <see cref="Backends.BackendCapabilities.ClusterPolicyTiers"/>).</summary>
+    public bool HasTiers => Endpoints.Any(e => e.Ingress.HasTiers || e.Egress.HasTiers);
 
     /// <summary>An entry by id.</summary>
     /// <param name="id">The id.</param>
@@ -184,7 +232,9 @@ public sealed record RulePlan
     /// <remarks>
     /// The path is the host's input when the destination is the host's (node address or local host endpoint), its output
     /// when the source is, and forward otherwise. Forward: the source pod's egress, then the destination pod's ingress.
-    /// Input: loopback and local pods are accepted, then the host endpoint's ingress. Output mirrors input.
+    /// Input: loopback is accepted; a local pod's traffic to the host is node-local (its egress, then the host
+    /// endpoint's ingress, each decided by the tiers, the NetworkPolicy stage allowing it); other traffic meets the host
+    /// endpoint's ingress. Output mirrors input. Each direction is decided as <see cref="DirectionPlan"/> says.
     /// </remarks>
     public PlanDecision Evaluate(IPAddress source, IPAddress destination, Protocol protocol, int port) =>
         Evaluate(source, destination, protocol, port, null);
@@ -218,34 +268,45 @@ public sealed record RulePlan
                 return new PlanDecision(true, PacketPath.Input, "host to itself (loopback)", null);
             }
 
+            var host = FindEndpoint(destination, PlanEndpointKind.HostEndpoint);
             if (LocalPodAddresses.Contains(source))
             {
-                return new PlanDecision(true, PacketPath.Input, "node-local: a local pod to its node", null);
+                return Both(
+                    FindEndpoint(source, PlanEndpointKind.Pod), host, source, destination, protocol, port, PacketPath.Input, nodeLocal: true)
+                    ?? new PlanDecision(true, PacketPath.Input, "node-local: a local pod to its node", null);
             }
 
-            return Check(FindEndpoint(destination, PlanEndpointKind.HostEndpoint), Direction.Ingress, source, protocol, port, PacketPath.Input)
+            return Check(host, Direction.Ingress, source, protocol, port, PacketPath.Input, nodeLocal: false)
                 ?? new PlanDecision(true, PacketPath.Input, "not isolated", null);
         }
 
         if (sourceHost)
         {
+            var host = FindEndpoint(source, PlanEndpointKind.HostEndpoint);
             if (LocalPodAddresses.Contains(destination))
             {
-                return new PlanDecision(true, PacketPath.Output, "node-local: the node to a local pod", null);
+                return Both(host, FindEndpoint(destination, PlanEndpointKind.Pod), source, destination, protocol, port, PacketPath.Output, nodeLocal: true)
+                    ?? new PlanDecision(true, PacketPath.Output, "node-local: the node to a local pod", null);
             }
 
-            return Check(FindEndpoint(source, PlanEndpointKind.HostEndpoint), Direction.Egress, destination, protocol, port, PacketPath.Output)
+            return Check(host, Direction.Egress, destination, protocol, port, PacketPath.Output, nodeLocal: false)
                 ?? new PlanDecision(true, PacketPath.Output, "not isolated", null);
         }
 
-        var egress = Check(FindEndpoint(source, PlanEndpointKind.Pod), Direction.Egress, destination, protocol, port, PacketPath.Forward);
+        return Both(FindEndpoint(source, PlanEndpointKind.Pod), FindEndpoint(destination, PlanEndpointKind.Pod), source, destination, protocol, port, PacketPath.Forward, nodeLocal: false)
+            ?? new PlanDecision(true, PacketPath.Forward, "not isolated", null);
+    }
+
+    /// <summary>The source's egress, then (unless it denies) the destination's ingress; null when neither decides.</summary>
+    private PlanDecision? Both(PlanEndpoint? from, PlanEndpoint? to, IPAddress source, IPAddress destination, Protocol protocol, int port, PacketPath path, bool nodeLocal)
+    {
+        var egress = Check(from, Direction.Egress, destination, protocol, port, path, nodeLocal);
         if (egress is { Allowed: false })
         {
             return egress;
         }
 
-        var ingress = Check(FindEndpoint(destination, PlanEndpointKind.Pod), Direction.Ingress, source, protocol, port, PacketPath.Forward);
-        return ingress ?? egress ?? new PlanDecision(true, PacketPath.Forward, "not isolated", null);
+        return Check(to, Direction.Ingress, source, protocol, port, path, nodeLocal) ?? egress;
     }
 
     /// <summary>The local endpoint of a kind that has an address, or <see langword="null"/>.</summary>
@@ -271,24 +332,73 @@ public sealed record RulePlan
         return _endpoints.GetValueOrDefault((address, kind));
     }
 
-    private PlanDecision? Check(PlanEndpoint? endpoint, Direction direction, IPAddress peer, Protocol protocol, int port, PacketPath path)
+    /// <summary>One direction of one endpoint, decided as <see cref="DirectionPlan"/> says; null when nothing applies
+    /// (allowed).</summary>
+    private PlanDecision? Check(PlanEndpoint? endpoint, Direction direction, IPAddress peer, Protocol protocol, int port, PacketPath path, bool nodeLocal)
     {
-        if (endpoint is null || !endpoint.For(direction).Isolated)
+        if (endpoint is null)
         {
             return null;
         }
 
-        foreach (var id in endpoint.For(direction).Rules)
+        var plan = endpoint.For(direction);
+        var name = direction.ToString().ToLowerInvariant() + " of " + endpoint.Name;
+        foreach (var id in plan.Admin)
+        {
+            var rule = GetRule(id);
+            if (!rule.Matches(peer, protocol, port))
+            {
+                continue;
+            }
+
+            if (rule.Action == ClusterPolicyAction.Pass)
+            {
+                break;
+            }
+
+            return new PlanDecision(rule.Action == ClusterPolicyAction.Accept, path, $"{name} {(rule.Action == ClusterPolicyAction.Accept ? "accepted" : "denied")} by {Describe(rule)} (Admin tier)", rule);
+        }
+
+        if (plan.Isolated)
+        {
+            if (nodeLocal)
+            {
+                return new PlanDecision(true, path, $"{name}: node-local traffic, allowed at the NetworkPolicy stage", null);
+            }
+
+            foreach (var id in plan.Rules)
+            {
+                var rule = GetRule(id);
+                if (rule.Matches(peer, protocol, port))
+                {
+                    return new PlanDecision(true, path, $"{name} allowed by {rule.Source}", rule);
+                }
+            }
+
+            return new PlanDecision(false, path, $"{name} isolated and no rule matches", null);
+        }
+
+        foreach (var id in plan.Baseline)
         {
             var rule = GetRule(id);
             if (rule.Matches(peer, protocol, port))
             {
-                return new PlanDecision(true, path, $"{direction.ToString().ToLowerInvariant()} of {endpoint.Name} allowed by {rule.Source}", rule);
+                var allowed = rule.Action != ClusterPolicyAction.Deny;
+                var verb = rule.Action switch
+                {
+                    ClusterPolicyAction.Accept => "accepted",
+                    ClusterPolicyAction.Deny => "denied",
+                    _ => "passed (allowed)",
+                };
+                return new PlanDecision(allowed, path, $"{name} {verb} by {Describe(rule)} (Baseline tier)", rule);
             }
         }
 
-        return new PlanDecision(false, path, $"{direction.ToString().ToLowerInvariant()} of {endpoint.Name} isolated and no rule matches", null);
+        return null;
     }
+
+    private static string Describe(PlanRule rule) =>
+        $"ClusterNetworkPolicy {rule.Source.Policy.Name} rule {rule.Source.Rule.ToString(CultureInfo.InvariantCulture)} ({rule.Action})";
 
     /// <inheritdoc/>
     public bool Equals(RulePlan? other) =>
@@ -308,7 +418,7 @@ public sealed record RulePlan
     public string Describe()
     {
         var builder = new StringBuilder();
-        builder.Append(CultureInfo.InvariantCulture, $"node {NodeName}: {Endpoints.Count} isolated endpoints, {Rules.Count} rules").AppendLine();
+        builder.Append(CultureInfo.InvariantCulture, $"node {NodeName}: {Endpoints.Count} {(HasTiers ? "endpoints with policies" : "isolated endpoints")}, {Rules.Count} rules").AppendLine();
         if (!NodeAddresses.IsEmpty)
         {
             builder.Append("  node addresses: ").AppendJoin(", ", NodeAddresses).AppendLine();
@@ -321,22 +431,32 @@ public sealed record RulePlan
             {
                 var plan = endpoint.For(direction);
                 var name = direction.ToString().ToLowerInvariant();
-                if (!plan.Isolated)
+                var toward = direction == Direction.Ingress ? "from" : "to";
+                if (!plan.Applies)
                 {
                     builder.Append(CultureInfo.InvariantCulture, $"    {name}: open").AppendLine();
                     continue;
                 }
 
-                builder.Append(CultureInfo.InvariantCulture, $"    {name}: isolated by {string.Join(", ", plan.Policies)}").AppendLine();
-                if (plan.Rules.IsEmpty)
+                if (!plan.HasTiers)
                 {
-                    builder.Append("      deny all").AppendLine();
+                    builder.Append(CultureInfo.InvariantCulture, $"    {name}: isolated by {string.Join(", ", plan.Policies)}").AppendLine();
+                    AppendNetworkPolicyRules(builder, plan, toward, "      ");
+                    continue;
                 }
 
-                foreach (var id in plan.Rules)
+                builder.Append(CultureInfo.InvariantCulture, $"    {name}:").AppendLine();
+                AppendTier(builder, "Admin tier", plan.Admin, toward, "then the NetworkPolicy stage");
+                if (plan.Isolated)
                 {
-                    var rule = GetRule(id);
-                    builder.Append(CultureInfo.InvariantCulture, $"      allow {(direction == Direction.Ingress ? "from" : "to")} {rule.Peers} ports {rule.Ports}  ({rule.Source})").AppendLine();
+                    builder.Append(CultureInfo.InvariantCulture, $"      NetworkPolicy stage: isolated by {string.Join(", ", plan.Policies)}").AppendLine();
+                    AppendNetworkPolicyRules(builder, plan, toward, "        ");
+                }
+                else
+                {
+                    builder.Append("      NetworkPolicy stage: not isolated").AppendLine();
+                    AppendTier(builder, "Baseline tier", plan.Baseline, toward, "allow");
+                    builder.Append("      otherwise allow").AppendLine();
                 }
             }
         }
@@ -347,5 +467,41 @@ public sealed record RulePlan
         }
 
         return builder.ToString();
+    }
+
+    private void AppendNetworkPolicyRules(StringBuilder builder, DirectionPlan plan, string toward, string indent)
+    {
+        if (plan.Rules.IsEmpty)
+        {
+            builder.Append(indent).Append("deny all").AppendLine();
+        }
+
+        foreach (var id in plan.Rules)
+        {
+            var rule = GetRule(id);
+            builder.Append(CultureInfo.InvariantCulture, $"{indent}allow {toward} {rule.Peers} ports {rule.Ports}  ({rule.Source})").AppendLine();
+        }
+    }
+
+    private void AppendTier(StringBuilder builder, string tier, ValueList<string> ids, string toward, string pass)
+    {
+        if (ids.IsEmpty)
+        {
+            return;
+        }
+
+        builder.Append("      ").Append(tier).Append(", first match:").AppendLine();
+        foreach (var id in ids)
+        {
+            var rule = GetRule(id);
+            var action = rule.Action switch
+            {
+                ClusterPolicyAction.Accept => "accept",
+                ClusterPolicyAction.Deny => "deny",
+                _ => "pass (" + pass + ")",
+            };
+            var domains = rule.DomainNames.IsEmpty ? string.Empty : " and domain names " + string.Join(", ", rule.DomainNames) + " (not compiled)";
+            builder.Append(CultureInfo.InvariantCulture, $"        {action} {toward} {rule.Peers}{domains} ports {rule.Ports}  (ClusterNetworkPolicy {rule.Source.Policy.Name} rule {rule.Source.Rule.ToString(CultureInfo.InvariantCulture)})").AppendLine();
+        }
     }
 }

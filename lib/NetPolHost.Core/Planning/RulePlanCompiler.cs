@@ -25,6 +25,14 @@ public sealed class RulePlanOptions
 /// policy rule are computed once and shared by every endpoint the rule applies to. Ingress named ports resolve against
 /// the local endpoint; egress named ports resolve against each destination, which splits the rule into one entry per
 /// resolved port. The compiled plan agrees with <see cref="PolicyMatcher"/> (a differential test checks it).
+/// <para>ClusterNetworkPolicies: per local endpoint and direction, the rules of the Admin tier's policies that select it
+/// (by priority, then name; rules in written order) become the ordered <see cref="DirectionPlan.Admin"/> entries, each
+/// with its action; the Baseline tier's likewise, when no NetworkPolicy isolates that direction. Their peers compile to
+/// addresses: <c>namespaces</c> and <c>pods</c> to the selected workloads' addresses, <c>networks</c> to ranges,
+/// <c>nodes</c> to the addresses of the selected nodes (Node addresses and their hostNetwork pods' addresses), a peer
+/// of an unknown kind to nothing in an Accept rule and to every address in Deny and Pass rules. <c>domainNames</c>
+/// cannot be compiled: they are kept on the entry (<see cref="PlanRule.DomainNames"/>), for a backend that resolves
+/// names. Entry ids start with <c>cnp-</c> and a short hash of the policy's name.</para>
 /// </remarks>
 public static class RulePlanCompiler
 {
@@ -69,6 +77,9 @@ public static class RulePlanCompiler
         // Ids are short hashes: collisions are resolved here, for every policy of the snapshot in its (sorted) order,
         // and for every peer definition as it is met, so different definitions never share an id or a hosts key.
         private readonly string[] _policyIds = PolicyIds(index, digest);
+        private readonly Dictionary<string, string> _clusterPolicyIds = ClusterPolicyIds(index, digest);
+        private readonly Dictionary<string, IPAddress[]> _clusterHosts = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string Policy, Direction Direction, int Rule), (AddressSet Peers, string Key)> _clusterPeers = new();
         private readonly ShortKeys _hostsKeys = new(HostsKeyDigits, digest);
         private readonly Dictionary<string, AddressSet> _peers = new(StringComparer.Ordinal);
         private readonly Dictionary<(int Policy, Direction Direction, int Rule), string> _peerKeys = new();
@@ -95,14 +106,16 @@ public static class RulePlanCompiler
             {
                 var ingress = CompileDirection(endpoint, Direction.Ingress);
                 var egress = CompileDirection(endpoint, Direction.Egress);
-                if (!ingress.Isolated && !egress.Isolated)
+                if (!ingress.Applies && !egress.Applies)
                 {
                     continue;
                 }
 
                 if (endpoint.Addresses.IsEmpty)
                 {
-                    _notes.Add($"{endpoint.Display} is isolated but has no address yet: nothing to enforce until it has one");
+                    _notes.Add(ingress.Isolated || egress.Isolated
+                        ? $"{endpoint.Display} is isolated but has no address yet: nothing to enforce until it has one"
+                        : $"{endpoint.Display} is a subject of ClusterNetworkPolicies but has no address yet: nothing to enforce until it has one");
                     continue;
                 }
 
@@ -123,7 +136,7 @@ public static class RulePlanCompiler
                 .OrderBy(a => a.V6).ThenBy(a => a.Value).Select(a => a.Address).Distinct().ToValueList();
 
             // Only the entries endpoints refer to are kept (a rule of a non-isolating direction is never referenced).
-            var used = endpoints.SelectMany(e => e.Ingress.Rules.Concat(e.Egress.Rules)).ToHashSet(StringComparer.Ordinal);
+            var used = endpoints.SelectMany(e => e.Ingress.AllRules.Concat(e.Egress.AllRules)).ToHashSet(StringComparer.Ordinal);
             return new RulePlan
             {
                 NodeName = node,
@@ -136,6 +149,45 @@ public static class RulePlanCompiler
         }
 
         private DirectionPlan CompileDirection(EndpointInfo endpoint, Direction direction)
+        {
+            var admin = TierEntries(index.AdminPolicies, endpoint, direction);
+            var networkPolicies = CompileNetworkPolicies(endpoint, direction);
+
+            // The Baseline tier is reached only when no NetworkPolicy isolates the direction.
+            var baseline = networkPolicies.Isolated ? [] : TierEntries(index.BaselinePolicies, endpoint, direction);
+            if (admin.Count == 0 && baseline.Count == 0)
+            {
+                return networkPolicies;
+            }
+
+            return networkPolicies with { Admin = admin.ToValueList(), Baseline = baseline.ToValueList() };
+        }
+
+        /// <summary>The entries of one tier for an endpoint and direction, in the order of evaluation.</summary>
+        private List<string> TierEntries(CompiledClusterPolicy[] tier, EndpointInfo endpoint, Direction direction)
+        {
+            var ids = new List<string>();
+            foreach (var policy in tier)
+            {
+                if (!policy.Selects(endpoint))
+                {
+                    continue;
+                }
+
+                foreach (var rule in policy.Rules(direction))
+                {
+                    foreach (var entry in CompileClusterRule(policy, direction, rule, endpoint))
+                    {
+                        _rules.TryAdd(entry.Id, entry);
+                        ids.Add(entry.Id);
+                    }
+                }
+            }
+
+            return ids;
+        }
+
+        private DirectionPlan CompileNetworkPolicies(EndpointInfo endpoint, Direction direction)
         {
             var policies = new List<PolicyRef>();
             var ids = new SortedSet<string>(StringComparer.Ordinal);
@@ -210,6 +262,224 @@ public static class RulePlanCompiler
                     yield return Entry(baseId + "-n" + signature, source, direction, namedPeers, namedKey, ports);
                 }
             }
+        }
+
+        /// <summary>The entries of one ClusterNetworkPolicy rule: one, or (egress named ports) one per resolution. They
+        /// carry the rule's action and sit side by side in the tier's order.</summary>
+        private IEnumerable<PlanRule> CompileClusterRule(CompiledClusterPolicy policy, Direction direction, CompiledClusterRule rule, EndpointInfo endpoint)
+        {
+            var baseId = _clusterPolicyIds[policy.Policy.Name] + "-" + (direction == Direction.Ingress ? "i" : "e") + rule.Index.ToString(CultureInfo.InvariantCulture);
+            var source = new RuleRef(policy.Ref, rule.Index);
+            var domains = rule.Rule.Peers.SelectMany(p => p.DomainNames).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToValueList();
+            var (peers, peersKey) = ClusterPeers(policy, direction, rule);
+            PlanRule Make(string id, AddressSet entryPeers, string key, PortSet ports) =>
+                Entry(id, source, direction, entryPeers, key, ports) with { Action = rule.Action, DomainNames = domains };
+
+            if (rule.AllPorts)
+            {
+                yield return Make(baseId, peers, peersKey, PortSet.All);
+                yield break;
+            }
+
+            var numeric = rule.Rule.Protocols.Where(p => p.NamedPort is null)
+                .Select(p => p.IsAllPorts ? new PortRange(p.Protocol, 0, 65535) : new PortRange(p.Protocol, p.Port, p.EndPort))
+                .ToList();
+            var names = rule.Rule.Protocols.Where(p => p.NamedPort is not null).Select(p => p.NamedPort!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (direction == Direction.Ingress)
+            {
+                // Named ports resolve on the endpoint itself, for every protocol it serves the name on.
+                var resolved = ResolveAnyProtocol(endpoint, names);
+                if (numeric.Count + resolved.Count == 0)
+                {
+                    yield break;
+                }
+
+                var ports = PortSet.Create(numeric.Concat(resolved));
+                yield return Make(rule.HasNamedPorts ? baseId + "-" + PortSignature(ports) : baseId, peers, peersKey, ports);
+                yield break;
+            }
+
+            if (numeric.Count > 0)
+            {
+                yield return Make(baseId, peers, peersKey, PortSet.Create(numeric));
+            }
+
+            if (names.Count > 0)
+            {
+                foreach (var (ports, namedPeers, namedKey, signature) in ClusterNamedEgress(peers, peersKey, names))
+                {
+                    yield return Make(baseId + "-n" + signature, namedPeers, namedKey, ports);
+                }
+            }
+        }
+
+        /// <summary>A named port of a ClusterNetworkPolicy names a container port of any protocol: every protocol the
+        /// endpoint serves one of the names on (the first such port per name and protocol, as the matcher resolves it).</summary>
+        private static List<PortRange> ResolveAnyProtocol(EndpointInfo endpoint, List<string> names)
+        {
+            var result = new List<PortRange>();
+            foreach (var name in names)
+            {
+                foreach (var protocol in new[] { Protocol.Tcp, Protocol.Udp, Protocol.Sctp })
+                {
+                    var port = endpoint.ResolveNamedPort(name, protocol);
+                    if (port > 0)
+                    {
+                        result.Add(new PortRange(protocol, port, port));
+                    }
+                }
+            }
+
+            return result;
+        }
+
+        /// <summary>Egress named ports of a ClusterNetworkPolicy rule: per destination workload the rule's peers admit,
+        /// one entry per distinct resolution, computed once per peer definition and set of names.</summary>
+        private List<(PortSet Ports, AddressSet Peers, string PeersKey, string Signature)> ClusterNamedEgress(AddressSet peers, string peersKey, List<string> names)
+        {
+            var cacheKey = "cnp|" + (peers.IsAll ? "all" : peersKey + "|" + string.Join(";", peers.Ranges)) + "|" + string.Join(",", names);
+            if (_namedEgress.TryGetValue(cacheKey, out var cached))
+            {
+                return cached;
+            }
+
+            var groups = new SortedDictionary<string, (PortSet Ports, List<IPAddress> Hosts)>(StringComparer.Ordinal);
+            foreach (var destination in index.Endpoints)
+            {
+                if (!destination.IsWorkload || destination.Addresses.IsEmpty)
+                {
+                    continue;
+                }
+
+                var resolved = ResolveAnyProtocol(destination, names);
+                if (resolved.Count == 0)
+                {
+                    continue;
+                }
+
+                var addresses = destination.Addresses.Where(peers.Contains).ToList();
+                if (addresses.Count == 0)
+                {
+                    continue;
+                }
+
+                var ports = PortSet.Create(resolved);
+                var signature = PortSignature(ports);
+                if (!groups.TryGetValue(signature, out var group))
+                {
+                    group = (ports, []);
+                    groups[signature] = group;
+                }
+
+                group.Hosts.AddRange(addresses);
+            }
+
+            var result = groups
+                .Select(g => (g.Value.Ports, AddressSet.Create(g.Value.Hosts, []), Hash(cacheKey + "|" + g.Key), g.Key))
+                .ToList();
+            _namedEgress[cacheKey] = result;
+            return result;
+        }
+
+        /// <summary>The addresses a ClusterNetworkPolicy rule's peers admit, and the hosts key of their selector part
+        /// (namespaces, pods and nodes), computed once per rule; hosts once per distinct selector definition.</summary>
+        private (AddressSet Peers, string Key) ClusterPeers(CompiledClusterPolicy policy, Direction direction, CompiledClusterRule rule)
+        {
+            var cacheKey = (policy.Policy.Name, direction, rule.Index);
+            if (_clusterPeers.TryGetValue(cacheKey, out var known))
+            {
+                return known;
+            }
+
+            var peerList = rule.Rule.Peers;
+            (AddressSet, string) result;
+            if (rule.Action != ClusterPolicyAction.Accept && peerList.Any(p => p.IsUnknown))
+            {
+                // A peer of a newer API version fails closed: a Deny or Pass rule with one applies to every address.
+                result = (AddressSet.All, string.Empty);
+            }
+            else
+            {
+                var definition = ClusterPeerDefinition(peerList);
+                var key = Hash(definition);
+                if (!_clusterHosts.TryGetValue(key, out var hosts))
+                {
+                    hosts = ClusterHosts(peerList);
+                    _clusterHosts[key] = hosts;
+                }
+
+                var ranges = AddressRange.Merge(peerList.SelectMany(p => p.Networks).Select(AddressRange.FromCidr));
+                result = (AddressSet.CreateSorted(hosts, ranges), key);
+            }
+
+            _clusterPeers[cacheKey] = result;
+            return result;
+        }
+
+        /// <summary>The workload addresses of the <c>namespaces</c> and <c>pods</c> peers and the node addresses of the
+        /// <c>nodes</c> peers, sorted and distinct.</summary>
+        private IPAddress[] ClusterHosts(ValueList<ClusterPolicyPeer> peers)
+        {
+            var bits = _selectors.NewBits();
+            var nodeHosts = new List<IPAddress>();
+            foreach (var peer in peers)
+            {
+                if (peer.Namespaces is not null)
+                {
+                    SelectorIndex.Or(bits, _selectors.Select(null, peer.Namespaces, string.Empty));
+                }
+                else if (peer.Pods is not null)
+                {
+                    SelectorIndex.Or(bits, _selectors.Select(peer.Pods.PodSelector, peer.Pods.NamespaceSelector, string.Empty));
+                }
+                else if (peer.Nodes is not null)
+                {
+                    foreach (var (value, v6, node) in index.NodeAddresses)
+                    {
+                        if (peer.Nodes.Matches(index.FindNode(node)?.Labels ?? LabelMap.Empty))
+                        {
+                            nodeHosts.Add(IpMath.ToAddress(value, v6));
+                        }
+                    }
+                }
+            }
+
+            var workloads = SelectorIndex.IsEmpty(bits)
+                ? []
+                : index.Endpoints.Where(e => SelectorIndex.Get(bits, e.Index)).SelectMany(e => e.Addresses);
+            return [.. AddressSet.Create(workloads.Concat(nodeHosts), []).Hosts];
+        }
+
+        /// <summary>An unambiguous text of the selector peers of a ClusterNetworkPolicy rule (networks, domain names and
+        /// unknown peers are not part of it), distinct from every NetworkPolicy definition.</summary>
+        private static string ClusterPeerDefinition(ValueList<ClusterPolicyPeer> peers)
+        {
+            var text = new StringBuilder("cnp:");
+            foreach (var peer in peers)
+            {
+                if (peer.Namespaces is not null)
+                {
+                    text.Append("ns(");
+                    Selector(text, peer.Namespaces);
+                    text.Append(')');
+                }
+                else if (peer.Pods is not null)
+                {
+                    text.Append("pods(");
+                    Selector(text, peer.Pods.NamespaceSelector);
+                    text.Append(")(");
+                    Selector(text, peer.Pods.PodSelector);
+                    text.Append(')');
+                }
+                else if (peer.Nodes is not null)
+                {
+                    text.Append("nodes(");
+                    Selector(text, peer.Nodes);
+                    text.Append(')');
+                }
+            }
+
+            return text.ToString();
         }
 
         private static PlanRule Entry(string id, RuleRef source, Direction direction, AddressSet peers, string peersKey, PortSet ports) =>
@@ -380,32 +650,32 @@ public static class RulePlanCompiler
             }
 
             return text.ToString();
+        }
 
-            static void Selector(StringBuilder text, LabelSelector selector)
+        private static void Selector(StringBuilder text, LabelSelector selector)
+        {
+            foreach (var (key, value) in selector.MatchLabels)
             {
-                foreach (var (key, value) in selector.MatchLabels)
+                Field(text, key);
+                Field(text, value);
+            }
+
+            text.Append('|');
+            foreach (var requirement in selector.MatchExpressions)
+            {
+                Field(text, requirement.Key);
+                text.Append((int)requirement.Operator);
+                foreach (var value in requirement.Values)
                 {
-                    Field(text, key);
                     Field(text, value);
                 }
 
-                text.Append('|');
-                foreach (var requirement in selector.MatchExpressions)
-                {
-                    Field(text, requirement.Key);
-                    text.Append((int)requirement.Operator);
-                    foreach (var value in requirement.Values)
-                    {
-                        Field(text, value);
-                    }
-
-                    text.Append(';');
-                }
+                text.Append(';');
             }
-
-            static void Field(StringBuilder text, string value) =>
-                text.Append(value.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(value);
         }
+
+        private static void Field(StringBuilder text, string value) =>
+            text.Append(value.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(value);
 
         private (ulong[] Selectors, List<IPBlock> Blocks) PeerParts(CompiledPolicy policy, CompiledRule rule)
         {
@@ -433,6 +703,20 @@ public static class RulePlanCompiler
             foreach (var policy in index.Policies)
             {
                 ids[policy.Index] = keys.Get(policy.Ref.Namespace + "/" + policy.Ref.Name);
+            }
+
+            return ids;
+        }
+
+        private static Dictionary<string, string> ClusterPolicyIds(ClusterIndex index, Func<string, string> digest)
+        {
+            // Cluster policies have their own keys (by name, in the snapshot's sorted order) and the prefix "cnp-", which
+            // no NetworkPolicy id (hex digits) starts with.
+            var keys = new ShortKeys(PolicyIdDigits, digest);
+            var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var policy in index.Snapshot.ClusterPolicies)
+            {
+                ids[policy.Name] = "cnp-" + keys.Get(policy.Name);
             }
 
             return ids;

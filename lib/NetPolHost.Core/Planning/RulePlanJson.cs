@@ -5,6 +5,10 @@ using NetPolHost.Model;
 namespace NetPolHost.Planning;
 
 /// <summary>Writes a <see cref="RulePlan"/> as JSON (stable field order, for reviews and golden files).</summary>
+/// <remarks>Per endpoint and direction: <c>admin</c> (ordered entry ids of the Admin tier), <c>isolated</c>,
+/// <c>policies</c> and <c>rules</c> (the NetworkPolicy stage), <c>baseline</c> (ordered ids of the Baseline tier). Per
+/// entry: its <c>action</c> (<c>Accept</c>, <c>Deny</c> or <c>Pass</c>), peers (with <c>domainNames</c>, which are not
+/// compiled into addresses) and ports.</remarks>
 public static class RulePlanJson
 {
     /// <summary>Writes the plan to a JSON writer.</summary>
@@ -44,10 +48,12 @@ public static class RulePlanJson
             writer.WriteString("policy", rule.Source.Policy.ToString());
             writer.WriteString("direction", rule.Direction == Model.Direction.Ingress ? "ingress" : "egress");
             writer.WriteNumber("rule", rule.Source.Rule);
+            writer.WriteString("action", rule.Action.ToString());
             writer.WriteStartObject("peers");
             writer.WriteBoolean("any", rule.Peers.IsAll);
             Strings(writer, "hosts", rule.Peers.Hosts.Select(a => a.ToString()));
             Strings(writer, "ranges", rule.Peers.Ranges.Select(r => r.ToString()));
+            Strings(writer, "domainNames", rule.DomainNames);
             writer.WriteEndObject();
             writer.WriteStartObject("ports");
             writer.WriteBoolean("any", rule.Ports.IsAll);
@@ -88,9 +94,11 @@ public static class RulePlanJson
     private static void Direction(Utf8JsonWriter writer, string name, DirectionPlan plan)
     {
         writer.WriteStartObject(name);
+        Strings(writer, "admin", plan.Admin);
         writer.WriteBoolean("isolated", plan.Isolated);
         Strings(writer, "policies", plan.Policies.Select(p => p.ToString()));
         Strings(writer, "rules", plan.Rules);
+        Strings(writer, "baseline", plan.Baseline);
         writer.WriteEndObject();
     }
 
