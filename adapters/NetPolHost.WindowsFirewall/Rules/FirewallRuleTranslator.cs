@@ -158,6 +158,11 @@ internal static class FirewallRuleTranslator
                     continue;
                 }
 
+                foreach (var range in rule.Ports.Ranges.Where(r => !r.Protocol.HasPorts()))
+                {
+                    throw new InvalidOperationException("Port ranges are TCP, UDP or SCTP; " + range.Protocol.ToKubernetesName() + " has no ports (only a rule without ports admits it).");
+                }
+
                 var tcp = PortsOf(rule.Ports, Protocol.Tcp);
                 var udp = PortsOf(rule.Ports, Protocol.Udp);
                 var sctp = rule.Ports.Ranges.Any(r => r.Protocol == Protocol.Sctp);
