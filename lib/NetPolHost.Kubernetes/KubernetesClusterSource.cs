@@ -24,7 +24,13 @@ namespace NetPolHost.Kubernetes;
 /// (<see cref="KubernetesSourceOptions.InitialBackoff"/> doubling up to <see cref="KubernetesSourceOptions.MaxBackoff"/>);
 /// meanwhile nothing is reported, so the last view stays in force. Bursts of changes are reported as one view, at most
 /// one per <see cref="KubernetesSourceOptions.ReportInterval"/>.</para>
-/// <para>Needs get, list and watch on namespaces, pods, nodes and networkpolicies.networking.k8s.io.</para>
+/// <para>ClusterNetworkPolicies (<c>policy.networking.k8s.io/v1alpha2</c>) and the v1alpha1 AdminNetworkPolicies and
+/// BaselineAdminNetworkPolicies are watched too, where their CRDs are installed: a resource the API server does not serve
+/// (404 on the list) is logged once, at information level, holds no objects, and is asked for again every
+/// <see cref="KubernetesSourceOptions.WatchTimeout"/>. Two cluster-wide policies of different kinds with the same name
+/// make the view invalid, as in manifest files.</para>
+/// <para>Needs get, list and watch on namespaces, pods, nodes, networkpolicies.networking.k8s.io, and
+/// clusternetworkpolicies, adminnetworkpolicies and baselineadminnetworkpolicies in policy.networking.k8s.io.</para>
 /// </remarks>
 public sealed partial class KubernetesClusterSource : IClusterSource
 {
@@ -126,7 +132,7 @@ public sealed partial class KubernetesClusterSource : IClusterSource
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "watching the Kubernetes API at {Server}: namespaces, pods, nodes, networkpolicies")]
+        [LoggerMessage(1, LogLevel.Information, "watching the Kubernetes API at {Server}: namespaces, pods, nodes, networkpolicies; clusternetworkpolicies, adminnetworkpolicies and baselineadminnetworkpolicies where served")]
         public static partial void Starting(ILogger logger, string server);
 
         [LoggerMessage(2, LogLevel.Information, "the Kubernetes API view is complete: {Counts}")]

@@ -39,7 +39,8 @@ public sealed class KubernetesSourceOptions
     public TimeSpan ReportInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How long the API server keeps a watch open before closing it (the source then watches again from where
-    /// it was); each watch asks for a random time between this and twice this.</summary>
+    /// it was); each watch asks for a random time between this and twice this. Also how often a resource that is not
+    /// served (a ClusterNetworkPolicy CRD not installed) is asked for again.</summary>
     /// <value>Default 5 minutes; between 1 second and 1 hour.</value>
     public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -7,6 +7,10 @@ namespace NetPolHost.Kubernetes.Internal;
 /// <param name="Namespaced">Whether objects live in namespaces.</param>
 internal sealed record ApiResource(string Plural, string Kind, string ApiVersion, bool Namespaced)
 {
+    /// <summary>Whether the resource comes from a CRD that a cluster may not have: a list answered with 404 Not Found
+    /// then means "none of them", not an error.</summary>
+    public bool Optional { get; init; }
+
     public static ApiResource Namespaces { get; } = new("namespaces", "Namespace", "v1", false);
 
     public static ApiResource Pods { get; } = new("pods", "Pod", "v1", true);
@@ -15,8 +19,18 @@ internal sealed record ApiResource(string Plural, string Kind, string ApiVersion
 
     public static ApiResource NetworkPolicies { get; } = new("networkpolicies", "NetworkPolicy", "networking.k8s.io/v1", true);
 
+    public static ApiResource ClusterNetworkPolicies { get; } = new("clusternetworkpolicies", "ClusterNetworkPolicy", "policy.networking.k8s.io/v1alpha2", false) { Optional = true };
+
+    public static ApiResource AdminNetworkPolicies { get; } = new("adminnetworkpolicies", "AdminNetworkPolicy", "policy.networking.k8s.io/v1alpha1", false) { Optional = true };
+
+    public static ApiResource BaselineAdminNetworkPolicies { get; } = new("baselineadminnetworkpolicies", "BaselineAdminNetworkPolicy", "policy.networking.k8s.io/v1alpha1", false) { Optional = true };
+
     /// <summary>Everything the source watches.</summary>
-    public static IReadOnlyList<ApiResource> All { get; } = [Namespaces, Pods, Nodes, NetworkPolicies];
+    public static IReadOnlyList<ApiResource> All { get; } =
+        [Namespaces, Pods, Nodes, NetworkPolicies, ClusterNetworkPolicies, AdminNetworkPolicies, BaselineAdminNetworkPolicies];
+
+    /// <summary>The resource with its group and version, e.g. <c>clusternetworkpolicies.policy.networking.k8s.io/v1alpha2</c>.</summary>
+    public string FullName => ApiVersion.Contains('/', StringComparison.Ordinal) ? Plural + "." + ApiVersion : Plural;
 
     /// <summary>The group/version prefix, e.g. <c>/api/v1</c> or <c>/apis/networking.k8s.io/v1</c>.</summary>
     public string Prefix => ApiVersion.Contains('/', StringComparison.Ordinal) ? "/apis/" + ApiVersion : "/api/" + ApiVersion;

@@ -118,6 +118,8 @@ internal sealed class ClusterState
         var pods = new List<Pod>();
         var nodes = new List<Node>();
         var policies = new List<NetworkPolicy>();
+        var clusterPolicies = new List<ClusterNetworkPolicy>();
+        var clusterPolicyNames = new Dictionary<string, (ApiResource Resource, ClusterNetworkPolicy Policy)>(StringComparer.Ordinal);
         var errors = new List<ManifestDiagnostic>();
         DateTimeOffset changedAt;
         long version;
@@ -126,11 +128,18 @@ internal sealed class ClusterState
             version = _version;
             changedAt = _firstChange ?? _time.GetUtcNow();
             _firstChange = null;
-            foreach (var stored in _objects.Values.SelectMany(map => map.Values))
+            foreach (var (resource, stored) in _objects.SelectMany(pair => pair.Value.Values.Select(stored => (pair.Key, stored))))
             {
                 errors.AddRange(stored.Errors);
                 switch (stored.Model)
                 {
+                    case ClusterNetworkPolicy cluster when clusterPolicyNames.TryGetValue(cluster.Name, out var other):
+                        errors.Add(SameName(resource, cluster, other.Resource, other.Policy));
+                        break;
+                    case ClusterNetworkPolicy cluster:
+                        clusterPolicyNames[cluster.Name] = (resource, cluster);
+                        clusterPolicies.Add(cluster);
+                        break;
                     case Model.Namespace ns:
                         namespaces.Add(ns);
                         break;
@@ -157,7 +166,28 @@ internal sealed class ClusterState
             return (new SourceUpdate(source, null, errors, changedAt), version);
         }
 
-        return (new SourceUpdate(source, ClusterSnapshot.Create(namespaces, pods, nodes, null, policies), [], changedAt), version);
+        return (new SourceUpdate(source, ClusterSnapshot.Create(namespaces, pods, nodes, null, policies, clusterPolicies), [], changedAt), version);
+    }
+
+    /// <summary>The error for two cluster-wide policies of different kinds with one name (the snapshot holds them by
+    /// name), as the manifest loader reports it; the kinds are ordered so the message does not depend on the order of
+    /// the watchers.</summary>
+    private static ManifestDiagnostic SameName(ApiResource resource, ClusterNetworkPolicy policy, ApiResource otherResource, ClusterNetworkPolicy other)
+    {
+        if (string.CompareOrdinal(resource.Kind, otherResource.Kind) > 0)
+        {
+            (resource, policy, otherResource, other) = (otherResource, other, resource, policy);
+        }
+
+        var path = resource.ObjectPath(string.Empty, policy.Name);
+        var identity = $"{resource.Kind} {policy.Name}";
+        return new ManifestDiagnostic(
+            DiagnosticSeverity.Error,
+            path,
+            1,
+            1,
+            string.Empty,
+            $"expected one cluster-wide policy per name, found {identity} and {otherResource.Kind} {other.Name} (at {otherResource.ObjectPath(string.Empty, other.Name)}): NetPolHost holds ClusterNetworkPolicies, AdminNetworkPolicies and BaselineAdminNetworkPolicies by name; rename one, or delete the one a migration replaced") { Object = identity };
     }
 
     private Dictionary<string, StoredObject> Map(ApiResource resource)

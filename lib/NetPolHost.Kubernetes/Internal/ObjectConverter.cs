@@ -34,6 +34,7 @@ internal sealed class ObjectConverter
             "Pod" => snapshot.Pods.Count > 0 ? snapshot.Pods[0] : null,
             "Node" => snapshot.Nodes.Count > 0 ? snapshot.Nodes[0] : null,
             "NetworkPolicy" => snapshot.Policies.Count > 0 ? snapshot.Policies[0] : null,
+            "ClusterNetworkPolicy" or "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy" => snapshot.ClusterPolicies.Count > 0 ? snapshot.ClusterPolicies[0] : null,
             _ => null,
         };
         return new StoredObject(key, meta.Uid, meta.ResourceVersion, result.IsValid ? model : null, result.Errors);

@@ -10,7 +10,10 @@ namespace NetPolHost.Kubernetes.Internal;
 /// watches from the list's resourceVersion, and resumes each following watch from the last resourceVersion seen (events
 /// and bookmarks). A watch that expires (<c>410 Gone</c>, as an HTTP status or an ERROR event) means events were lost:
 /// list again. Any other failure (connection refused, a broken stream, a 5xx or 429 answer, a timeout) is retried after
-/// an exponential backoff with jitter, from where it stopped.
+/// an exponential backoff with jitter, from where it stopped. An optional resource (a CRD such as
+/// clusternetworkpolicies) that the API server does not serve (404 on the list) holds no objects: that is said once, at
+/// information level, and the list is tried again every <see cref="KubernetesSourceOptions.WatchTimeout"/>, so a CRD
+/// installed later is picked up.
 /// </summary>
 internal sealed partial class ResourceWatcher
 {
@@ -28,6 +31,7 @@ internal sealed partial class ResourceWatcher
     private readonly Backoff _backoff;
     private string _resourceVersion = string.Empty;
     private bool _eventsSinceList;
+    private bool _notServed;
 
     public ResourceWatcher(
         ApiResource resource,
@@ -61,7 +65,12 @@ internal sealed partial class ResourceWatcher
             {
                 if (mustList)
                 {
-                    await ListAsync(cancellationToken).ConfigureAwait(false);
+                    if (!await ListAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        await Task.Delay(_options.WatchTimeout, _time, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
                     mustList = false;
                 }
 
@@ -83,6 +92,12 @@ internal sealed partial class ResourceWatcher
                 mustList = true;
                 await ExpiredAsync(ex, cancellationToken).ConfigureAwait(false);
             }
+            catch (KubernetesApiException ex) when (IsNotServed(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                // The CRD went away while it was watched: the next list says so and empties the resource.
+                mustList = true;
+                await Task.Delay(_backoff.Next(), _time, cancellationToken).ConfigureAwait(false);
+            }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 var delay = _backoff.Next();
@@ -102,8 +117,40 @@ internal sealed partial class ResourceWatcher
         }
     }
 
-    /// <summary>Lists every object (following <c>continue</c> tokens) and replaces the resource's objects.</summary>
-    private async Task ListAsync(CancellationToken cancellationToken)
+    /// <summary>Whether an error says that an optional resource is not served (its CRD is not installed).</summary>
+    private bool IsNotServed(KubernetesApiException error) => _resource.Optional && error.Code == 404;
+
+    /// <summary>Lists every object (following <c>continue</c> tokens) and replaces the resource's objects. Returns
+    /// <see langword="false"/> when the resource is optional and not served: it then holds no objects.</summary>
+    private async Task<bool> ListAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ListPagesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex) when (IsNotServed(ex))
+        {
+            _state.Replace(_resource, new Dictionary<string, StoredObject>(StringComparer.Ordinal));
+            _backoff.Reset();
+            if (!_notServed)
+            {
+                _notServed = true;
+                Log.NotServed(_logger, _resource.FullName, _options.WatchTimeout.TotalSeconds);
+            }
+
+            return false;
+        }
+
+        if (_notServed)
+        {
+            _notServed = false;
+            Log.NowServed(_logger, _resource.FullName);
+        }
+
+        return true;
+    }
+
+    private async Task ListPagesAsync(CancellationToken cancellationToken)
     {
         var objects = new Dictionary<string, StoredObject>(StringComparer.Ordinal);
         var continueToken = string.Empty;
@@ -272,5 +319,11 @@ internal sealed partial class ResourceWatcher
 
         [LoggerMessage(3, LogLevel.Warning, "{Resource}: {Error}; retrying in {Seconds:F1} s (the last view stays in force)")]
         public static partial void RequestFailed(ILogger logger, string resource, string error, double seconds);
+
+        [LoggerMessage(4, LogLevel.Information, "{Resource} is not served (its CRD is not installed): there are none; asking again every {Seconds:F0} s")]
+        public static partial void NotServed(ILogger logger, string resource, double seconds);
+
+        [LoggerMessage(5, LogLevel.Information, "{Resource} is served now")]
+        public static partial void NowServed(ILogger logger, string resource);
     }
 }

@@ -77,7 +77,11 @@ public sealed class DeployManifestTests
             .SelectMany(r => r.ApiGroups.SelectMany(g => r.Resources.SelectMany(res => r.Verbs.Select(v => $"{v} {res}{(g.Length == 0 ? "" : "." + g)}"))))
             .Order(StringComparer.Ordinal)
             .ToList();
-        string[] resources = ["namespaces", "networkpolicies.networking.k8s.io", "nodes", "pods"];
+        string[] resources =
+        [
+            "adminnetworkpolicies.policy.networking.k8s.io", "baselineadminnetworkpolicies.policy.networking.k8s.io",
+            "clusternetworkpolicies.policy.networking.k8s.io", "namespaces", "networkpolicies.networking.k8s.io", "nodes", "pods",
+        ];
         Assert.Equal([.. resources.SelectMany(r => new[] { "get", "list", "watch" }.Select(v => $"{v} {r}")).Order(StringComparer.Ordinal)], granted);
         Assert.All(role.Rules, r => Assert.Null(r.ResourceNames));
         Assert.All(role.Rules, r => Assert.Null(r.NonResourceURLs));
@@ -87,6 +91,22 @@ public sealed class DeployManifestTests
         Assert.Equal(("ServiceAccount", account.Metadata.Name, account.Metadata.NamespaceProperty), (subject.Kind, subject.Name, subject.NamespaceProperty));
         Assert.Equal("netpolhost-system", account.Metadata.NamespaceProperty);
         Assert.Equal(account.Metadata.Name, objects.OfType<V1DaemonSet>().Single().Spec.Template.Spec.ServiceAccountName);
+    }
+
+    [Fact]
+    public void ClusterRole_CoversEveryResourceTheSourceWatches()
+    {
+        var role = Load().OfType<V1ClusterRole>().Single();
+        var granted = role.Rules
+            .SelectMany(r => r.ApiGroups.SelectMany(g => r.Resources.Select(res => (Group: g, Resource: res, Verbs: r.Verbs))))
+            .ToList();
+
+        foreach (var resource in NetPolHost.Kubernetes.Internal.ApiResource.All)
+        {
+            var group = resource.ApiVersion.Contains('/', StringComparison.Ordinal) ? resource.ApiVersion[..resource.ApiVersion.IndexOf('/', StringComparison.Ordinal)] : string.Empty;
+            var rule = Assert.Single(granted, g => g.Group == group && g.Resource == resource.Plural);
+            Assert.Equal(["get", "list", "watch"], rule.Verbs);
+        }
     }
 
     private static List<object> Load() =>

@@ -12,7 +12,9 @@ namespace NetPolHost.Kubernetes.Tests.Fakes;
 /// <summary>
 /// A Kubernetes API server on loopback, small enough to read: HTTP/1.1 with keep-alive, lists as JSON with
 /// <c>metadata.resourceVersion</c> (and paging), watches as chunked streams of newline-delimited events, errors as
-/// <c>Status</c> objects. Namespaces, pods, nodes and NetworkPolicies only.
+/// <c>Status</c> objects. Namespaces, pods, nodes and NetworkPolicies; ClusterNetworkPolicies, AdminNetworkPolicies and
+/// BaselineAdminNetworkPolicies only once their CRDs are "installed" (<see cref="FakeCollection.Installed"/>): until then
+/// they are answered with 404, as an API server without the CRD answers.
 /// </summary>
 internal sealed class FakeApiServer : IAsyncDisposable
 {
@@ -32,6 +34,9 @@ internal sealed class FakeApiServer : IAsyncDisposable
         Pods = new FakeCollection(this, "/api/v1/pods", "Pod", "v1");
         Nodes = new FakeCollection(this, "/api/v1/nodes", "Node", "v1");
         NetworkPolicies = new FakeCollection(this, "/apis/networking.k8s.io/v1/networkpolicies", "NetworkPolicy", "networking.k8s.io/v1");
+        ClusterNetworkPolicies = new FakeCollection(this, "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies", "ClusterNetworkPolicy", "policy.networking.k8s.io/v1alpha2") { Installed = false };
+        AdminNetworkPolicies = new FakeCollection(this, "/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies", "AdminNetworkPolicy", "policy.networking.k8s.io/v1alpha1") { Installed = false };
+        BaselineAdminNetworkPolicies = new FakeCollection(this, "/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies", "BaselineAdminNetworkPolicy", "policy.networking.k8s.io/v1alpha1") { Installed = false };
         _accepting = AcceptAsync();
     }
 
@@ -46,6 +51,15 @@ internal sealed class FakeApiServer : IAsyncDisposable
     public FakeCollection Nodes { get; }
 
     public FakeCollection NetworkPolicies { get; }
+
+    public FakeCollection ClusterNetworkPolicies { get; }
+
+    public FakeCollection AdminNetworkPolicies { get; }
+
+    public FakeCollection BaselineAdminNetworkPolicies { get; }
+
+    /// <summary>Every resource, installed or not.</summary>
+    public IReadOnlyList<FakeCollection> Collections => [Namespaces, Pods, Nodes, NetworkPolicies, ClusterNetworkPolicies, AdminNetworkPolicies, BaselineAdminNetworkPolicies];
 
     public ConcurrentQueue<FakeRequest> Requests { get; } = new();
 
@@ -124,7 +138,7 @@ internal sealed class FakeApiServer : IAsyncDisposable
     /// <summary>Answers one request; <see langword="false"/> when the connection must close.</summary>
     private async Task<bool> AnswerAsync(Stream stream, FakeRequest request)
     {
-        var collection = new[] { Namespaces, Pods, Nodes, NetworkPolicies }.FirstOrDefault(c => c.Path == request.Path);
+        var collection = Collections.FirstOrDefault(c => c.Path == request.Path && c.Installed);
         if (collection is null)
         {
             await WriteJsonAsync(stream, 404, StatusObject(404, "NotFound", $"the server could not find the requested resource ({request.Path})"));

@@ -12,6 +12,7 @@ internal sealed class FakeCollection
     private readonly SortedDictionary<string, JsonObject> _objects = new(StringComparer.Ordinal);
     private readonly Channel<FakeWatch> _watches = Channel.CreateUnbounded<FakeWatch>();
     private readonly Lock _gate = new();
+    private bool _installed = true;
 
     public FakeCollection(FakeApiServer server, string path, string kind, string apiVersion)
     {
@@ -26,6 +27,13 @@ internal sealed class FakeCollection
     public string Kind { get; }
 
     public string ApiVersion { get; }
+
+    /// <summary>Whether the server serves the resource (its CRD is installed); otherwise requests get 404.</summary>
+    public bool Installed
+    {
+        get => Volatile.Read(ref _installed);
+        set => Volatile.Write(ref _installed, value);
+    }
 
     /// <summary>Answers for the next list requests, before the normal ones.</summary>
     public ConcurrentQueue<FakeResponse> NextListResponses { get; } = new();
