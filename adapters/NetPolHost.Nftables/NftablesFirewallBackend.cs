@@ -71,7 +71,8 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
     /// <inheritdoc/>
     public BackendCapabilities Capabilities =>
         BackendCapabilities.IPv4 | BackendCapabilities.IPv6 | BackendCapabilities.Sctp | BackendCapabilities.PortRanges
-        | BackendCapabilities.PodTraffic | BackendCapabilities.HostTraffic | BackendCapabilities.AtomicApply | BackendCapabilities.Incremental;
+        | BackendCapabilities.PodTraffic | BackendCapabilities.HostTraffic | BackendCapabilities.AtomicApply | BackendCapabilities.Incremental
+        | BackendCapabilities.ClusterPolicyTiers;
 
     /// <summary>Which transport is in use ("libnftables" or "nft"), once the backend has been used.</summary>
     public string? Transport => _runner?.Kind;

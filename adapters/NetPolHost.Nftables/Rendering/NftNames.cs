@@ -21,6 +21,41 @@ internal static class NftNames
     public const string HostEgress4 = "np_hegr4";
     public const string HostEgress6 = "np_hegr6";
 
+    /// <summary>Local pods' egress to their host (node-local), keyed by the pod's address.</summary>
+    public const string LocalEgress4 = "np_legr4";
+    public const string LocalEgress6 = "np_legr6";
+
+    /// <summary>Local pods' ingress from their host (node-local), keyed by the pod's address.</summary>
+    public const string LocalIngress4 = "np_ling4";
+    public const string LocalIngress6 = "np_ling6";
+
+    /// <summary>Host endpoints' ingress from local pods (node-local), keyed by the host endpoint's address.</summary>
+    public const string LocalHostIngress4 = "np_lhing4";
+    public const string LocalHostIngress6 = "np_lhing6";
+
+    /// <summary>Host endpoints' egress to local pods (node-local), keyed by the host endpoint's address.</summary>
+    public const string LocalHostEgress4 = "np_lhegr4";
+    public const string LocalHostEgress6 = "np_lhegr6";
+
+    /// <summary>The verdict maps of node-local traffic, rendered for plans with ClusterNetworkPolicy tiers.</summary>
+    public static readonly string[] NodeLocalMaps =
+    [
+        LocalEgress4, LocalEgress6, LocalIngress4, LocalIngress6, LocalHostIngress4, LocalHostIngress6, LocalHostEgress4, LocalHostEgress6,
+    ];
+
+    /// <summary>The node-local map of an endpoint kind, direction and family.</summary>
+    public static string NodeLocalMap(bool isHost, Model.Direction direction, bool v6) => (isHost, direction == Model.Direction.Ingress, v6) switch
+    {
+        (false, true, false) => LocalIngress4,
+        (false, true, true) => LocalIngress6,
+        (false, false, false) => LocalEgress4,
+        (false, false, true) => LocalEgress6,
+        (true, true, false) => LocalHostIngress4,
+        (true, true, true) => LocalHostIngress6,
+        (true, false, false) => LocalHostEgress4,
+        _ => LocalHostEgress6,
+    };
+
     /// <summary>The keys of rule set names in one render: a readable key when free, else 40 hex digits.</summary>
     public static ShortKeys NewRuleKeys() => new(40);
 
@@ -53,6 +88,14 @@ internal static class NftNames
     /// <param name="keys">The renderer's chain keys (<see cref="NewChainKeys"/>).</param>
     public static string Chain(char direction, IEnumerable<string> ruleIds, ShortKeys keys) =>
         "c_" + direction + "_" + keys.Get(string.Join(",", ruleIds));
+
+    /// <summary>The chain of a ClusterNetworkPolicy tier's entry list (and, for the Admin tier, its next stage).</summary>
+    /// <param name="tier">'a' Admin, 'b' Baseline.</param>
+    /// <param name="direction">'i' ingress, 'e' egress.</param>
+    /// <param name="definition">The entry list and next stage as text, distinct from any NetworkPolicy rule list.</param>
+    /// <param name="keys">The renderer's chain keys (<see cref="NewChainKeys"/>).</param>
+    public static string TierChain(char tier, char direction, string definition, ShortKeys keys) =>
+        tier + "_" + direction + "_" + keys.Get(definition);
 
     /// <summary>Makes user text safe for an nft comment: letters, digits and <c> ./_:-=[]</c> only, at most 120 characters.</summary>
     /// <remarks>nft quoted strings have no escapes, so anything else (quotes, semicolons, braces, newlines) is replaced.</remarks>

@@ -15,6 +15,14 @@ namespace NetPolHost.Nftables.Rendering;
 /// number of rules follows the number of distinct policy rules, never the number of peers. Pod addresses go to plain
 /// sets (cheap element updates); ipBlock ranges go to small interval sets. Node-local traffic never reaches the
 /// forward hook, and the input/output chains accept local pods before any host endpoint check.
+/// <para>ClusterNetworkPolicy tiers: the map sends a direction to its first stage. An Admin chain (<c>a_…</c>, per distinct
+/// entry list and next stage) holds the tier's entries in order, ending in <c>return</c> (Accept), <c>counter drop</c>
+/// (Deny; never a reject) or <c>goto</c> the next stage (Pass), and goes to the next stage at its end: the NetworkPolicy
+/// chain above when the direction is isolated, else the Baseline chain (<c>b_…</c>: Deny drops, Accept and Pass return),
+/// else back to the base chain (allowed). A <c>return</c> goes back to the base chain, which then checks the other
+/// direction, so an egress Accept never skips the destination's ingress. Node-local traffic (a local pod and its host)
+/// meets the same tiers in the input and output chains, through maps of their own, with the NetworkPolicy stage
+/// allowing it; those maps and rules are rendered only for plans with tiers.</para>
 /// </remarks>
 internal sealed class NftPlanRenderer
 {
@@ -22,6 +30,7 @@ internal sealed class NftPlanRenderer
     private readonly Dictionary<string, (IPAddress[] Source, NftSet Set)> _hostSets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _fingerprints = new(StringComparer.Ordinal);
     private readonly Dictionary<(char, ValueList<string>), string> _chainNames = [];
+    private readonly Dictionary<string, string> _tierChainNames = new(StringComparer.Ordinal);
     private ShortKeys _chainKeys = NftNames.NewChainKeys();
 
     /// <summary>The peers each host set of the plan being rendered was made from (to refuse one key for different peers).</summary>
@@ -46,22 +55,24 @@ internal sealed class NftPlanRenderer
         {
             _fingerprints.Clear();
             _chainNames.Clear();
+            _tierChainNames.Clear();
             _chainKeys = NftNames.NewChainKeys();
         }
 
         _hostSetPeers.Clear();
         var sets = new Dictionary<string, NftSet>(StringComparer.Ordinal);
         var chains = new List<NftChain>();
-        var ruleLines = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var ruleMatches = new Dictionary<string, (string[] Matches, string Label)>(StringComparer.Ordinal);
 
         // Set names come from rule ids; ids a hand-built plan makes alike after escaping get a long hash instead.
         var ruleKeys = NftNames.NewRuleKeys();
         var hostsKeys = NftNames.NewHostsKeys();
         foreach (var rule in plan.Rules)
         {
-            ruleLines[rule.Id] = RenderRule(rule, NftNames.Rule(rule.Id, ruleKeys), sets, hostsKeys);
+            ruleMatches[rule.Id] = (RenderRule(rule, NftNames.Rule(rule.Id, ruleKeys), sets, hostsKeys), Label(rule));
         }
 
+        var hasTiers = plan.HasTiers;
         var maps = new Dictionary<string, List<string>>(StringComparer.Ordinal)
         {
             [NftNames.Ingress4] = [],
@@ -73,6 +84,14 @@ internal sealed class NftPlanRenderer
             [NftNames.HostEgress4] = [],
             [NftNames.HostEgress6] = [],
         };
+        if (hasTiers)
+        {
+            foreach (var name in NftNames.NodeLocalMaps)
+            {
+                maps[name] = [];
+            }
+        }
+
         var interfaceInput = new List<string>();
         var interfaceOutput = new List<string>();
         var chainNames = new HashSet<string>(StringComparer.Ordinal);
@@ -90,29 +109,22 @@ internal sealed class NftPlanRenderer
             foreach (var direction in new[] { Direction.Ingress, Direction.Egress })
             {
                 var directionPlan = endpoint.For(direction);
-                if (!directionPlan.Isolated)
-                {
-                    continue;
-                }
-
                 var letter = direction == Direction.Ingress ? 'i' : 'e';
-                // Two different rule lists never share a chain: their short keys differ.
-                if (!_chainNames.TryGetValue((letter, directionPlan.Rules), out var chainName))
-                {
-                    chainName = NftNames.Chain(letter, directionPlan.Rules, _chainKeys);
-                    _chainNames[(letter, directionPlan.Rules)] = chainName;
-                }
-
-                if (chainNames.Add(chainName))
-                {
-                    var lines = directionPlan.Rules.SelectMany(id => ruleLines[id]).ToList();
-                    lines.Add(WithCommentCached("counter drop", $"netpolhost {(direction == Direction.Ingress ? "ingress" : "egress")} isolated"));
-                    chains.Add(new NftChain(chainName, null, [.. lines]));
-                }
-
+                var chainName = EntryChain(directionPlan, letter, nodeLocal: false);
+                var nodeLocalChain = hasTiers && endpoint.InterfaceName is null ? EntryChain(directionPlan, letter, nodeLocal: true) : null;
                 foreach (var address in endpoint.Addresses)
                 {
                     var v6 = IsV6(address);
+                    if (nodeLocalChain is not null)
+                    {
+                        maps[NftNames.NodeLocalMap(isHost, direction, v6)].Add($"{address} : jump {nodeLocalChain}");
+                    }
+
+                    if (chainName is null)
+                    {
+                        continue;
+                    }
+
                     var key = (isHost, direction, v6) switch
                     {
                         (false, Direction.Ingress, false) => NftNames.Ingress4,
@@ -144,9 +156,17 @@ internal sealed class NftPlanRenderer
             }
         }
 
+        // Node-local traffic meets the tiers in the input and output hooks, so those chains are needed for tiers too.
+        var nodeLocalTiers = hasTiers && NftNames.NodeLocalMaps.Any(m => maps[m].Count > 0);
+        var hostHooks = hasHostEndpoints || nodeLocalTiers;
         foreach (var (name, elements) in maps)
         {
-            if (!hasHostEndpoints && name.StartsWith("np_h", StringComparison.Ordinal))
+            if (!hostHooks && name.StartsWith("np_h", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (!nodeLocalTiers && NftNames.NodeLocalMaps.Contains(name))
             {
                 continue;
             }
@@ -166,18 +186,39 @@ internal sealed class NftPlanRenderer
             $"ip6 daddr vmap @{NftNames.Ingress6}",
         ]));
 
-        if (hasHostEndpoints)
+        if (hostHooks)
         {
             var local4 = plan.LocalPodAddresses.Where(a => !IsV6(a)).Select(Text).ToArray();
             var local6 = plan.LocalPodAddresses.Where(IsV6).Select(Text).ToArray();
             sets[NftNames.LocalPods4] = new NftSet(NftNames.LocalPods4, "type ipv4_addr;", local4, isMap: false);
             sets[NftNames.LocalPods6] = new NftSet(NftNames.LocalPods6, "type ipv6_addr;", local6, isMap: false);
+
+            // A local pod and its host: the pod's egress (or ingress) tiers, then the host endpoint's, then accepted.
+            string[] inputTiers = nodeLocalTiers
+                ?
+                [
+                    $"ip saddr vmap @{NftNames.LocalEgress4}",
+                    $"ip6 saddr vmap @{NftNames.LocalEgress6}",
+                    $"ip saddr @{NftNames.LocalPods4} ip daddr vmap @{NftNames.LocalHostIngress4}",
+                    $"ip6 saddr @{NftNames.LocalPods6} ip6 daddr vmap @{NftNames.LocalHostIngress6}",
+                ]
+                : [];
+            string[] outputTiers = nodeLocalTiers
+                ?
+                [
+                    $"ip daddr @{NftNames.LocalPods4} ip saddr vmap @{NftNames.LocalHostEgress4}",
+                    $"ip6 daddr @{NftNames.LocalPods6} ip6 saddr vmap @{NftNames.LocalHostEgress6}",
+                    $"ip daddr vmap @{NftNames.LocalIngress4}",
+                    $"ip6 daddr vmap @{NftNames.LocalIngress6}",
+                ]
+                : [];
             chains.Add(BaseChain(NftNames.Input, "type filter hook input priority filter; policy accept;",
             [
                 Established,
                 Invalid,
                 NeighbourDiscovery,
                 "iifname \"lo\" accept",
+                .. inputTiers,
                 $"ip saddr @{NftNames.LocalPods4} accept",
                 $"ip6 saddr @{NftNames.LocalPods6} accept",
                 .. interfaceInput,
@@ -190,6 +231,7 @@ internal sealed class NftPlanRenderer
                 Invalid,
                 NeighbourDiscovery,
                 "oifname \"lo\" accept",
+                .. outputTiers,
                 $"ip daddr @{NftNames.LocalPods4} accept",
                 $"ip6 daddr @{NftNames.LocalPods6} accept",
                 .. interfaceOutput,
@@ -199,6 +241,95 @@ internal sealed class NftPlanRenderer
         }
 
         return new NftState(table, sets.Values, chains);
+
+        // The first stage of a direction (null: nothing restricts it). Node-local traffic skips the NetworkPolicy stage,
+        // which allows it.
+        string? EntryChain(DirectionPlan directionPlan, char letter, bool nodeLocal)
+        {
+            string? next;
+            if (directionPlan.Isolated)
+            {
+                next = nodeLocal ? null : NetworkPolicyChain(directionPlan, letter);
+            }
+            else
+            {
+                next = directionPlan.Baseline.IsEmpty ? null : TierChain('b', letter, directionPlan.Baseline, null);
+            }
+
+            return directionPlan.Admin.IsEmpty ? next : TierChain('a', letter, directionPlan.Admin, next);
+        }
+
+        string NetworkPolicyChain(DirectionPlan directionPlan, char letter)
+        {
+            // Two different rule lists never share a chain: their short keys differ.
+            if (!_chainNames.TryGetValue((letter, directionPlan.Rules), out var chainName))
+            {
+                chainName = NftNames.Chain(letter, directionPlan.Rules, _chainKeys);
+                _chainNames[(letter, directionPlan.Rules)] = chainName;
+            }
+
+            if (chainNames.Add(chainName))
+            {
+                var lines = directionPlan.Rules.SelectMany(id => Lines(id, "return")).ToList();
+                lines.Add(WithCommentCached("counter drop", $"netpolhost {(letter == 'i' ? "ingress" : "egress")} isolated"));
+                chains.Add(new NftChain(chainName, null, [.. lines]));
+            }
+
+            return chainName;
+        }
+
+        // An Admin ('a') or Baseline ('b') chain: the entries in order, each with its action's verdict; the Admin tier's
+        // Pass and end go to the next stage (null: back to the base chain, allowed).
+        string TierChain(char tier, char letter, ValueList<string> ids, string? next)
+        {
+            var definition = (tier == 'a' ? "admin|" : "baseline|") + letter + "|" + string.Join(",", ids) + ">" + (next ?? string.Empty);
+            if (!_tierChainNames.TryGetValue(definition, out var chainName))
+            {
+                chainName = NftNames.TierChain(tier, letter, definition, _chainKeys);
+                _tierChainNames[definition] = chainName;
+            }
+
+            if (chainNames.Add(chainName))
+            {
+                var pass = tier == 'a' && next is not null ? "goto " + next : "return";
+                var lines = new List<string>();
+                foreach (var id in ids)
+                {
+                    var verdict = plan.GetRule(id).Action switch
+                    {
+                        ClusterPolicyAction.Accept => "return",
+                        ClusterPolicyAction.Deny => "counter drop",
+                        _ => pass,
+                    };
+                    lines.AddRange(Lines(id, verdict));
+                }
+
+                if (next is not null)
+                {
+                    lines.Add(WithCommentCached("goto " + next, $"netpolhost {(letter == 'i' ? "ingress" : "egress")} admin tier end"));
+                }
+
+                chains.Add(new NftChain(chainName, null, [.. lines]));
+            }
+
+            return chainName;
+        }
+
+        IEnumerable<string> Lines(string id, string verdict)
+        {
+            var (matches, label) = ruleMatches[id];
+            return matches.Select(m => WithCommentCached(m.Length == 0 ? verdict : m + " " + verdict, label));
+        }
+    }
+
+    /// <summary>The comment label of an entry: the policy, direction and rule index, and a ClusterNetworkPolicy entry's
+    /// action.</summary>
+    private static string Label(PlanRule rule)
+    {
+        var direction = $"{(rule.Direction == Direction.Ingress ? "ingress" : "egress")}[{rule.Source.Rule.ToString(CultureInfo.InvariantCulture)}]";
+        return rule.Source.Policy.Namespace.Length == 0
+            ? $"cnp {rule.Source.Policy.Name} {direction} {rule.Action.ToString().ToLowerInvariant()}"
+            : $"{rule.Source.Policy} {direction}";
     }
 
     private string Text(IPAddress address)
@@ -212,11 +343,11 @@ internal sealed class NftPlanRenderer
         return text;
     }
 
-    /// <summary>The rules of one plan entry. Host sets are named after the entry's selector peers, so entries with the
-    /// same selectors share one set; range and port sets belong to the entry.</summary>
+    /// <summary>The match expressions of one plan entry, each to be followed by a verdict (an empty expression matches
+    /// every packet; no expression at all matches none). Host sets are named after the entry's selector peers, so
+    /// entries with the same selectors share one set; range and port sets belong to the entry.</summary>
     private string[] RenderRule(PlanRule rule, string own, Dictionary<string, NftSet> sets, ShortKeys hostsKeys)
     {
-        var label = $"{rule.Source.Policy} {(rule.Direction == Direction.Ingress ? "ingress" : "egress")}[{rule.Source.Rule.ToString(CultureInfo.InvariantCulture)}]";
         var ports = string.Empty;
         if (!rule.Ports.IsAll)
         {
@@ -233,7 +364,7 @@ internal sealed class NftPlanRenderer
 
         if (rule.Peers.IsAll)
         {
-            return [WithCommentCached((ports.Trim() + " return").Trim(), label)];
+            return [ports.Trim()];
         }
 
         var peerKeyword = rule.Direction == Direction.Ingress ? "saddr" : "daddr";
@@ -281,7 +412,7 @@ internal sealed class NftPlanRenderer
                 throw new InvalidOperationException($"plan rule {NftNames.Comment(rule.Id)} shares HostsKey {NftNames.Comment(rule.HostsKey)} with another rule but lists other peers; a HostsKey must name one list of peers");
             }
 
-            lines.Add(WithCommentCached($"{family} {peerKeyword} @{set}{ports} return", label));
+            lines.Add($"{family} {peerKeyword} @{set}{ports}");
         }
 
         void Add(string set, string declaration, Func<string[]> elements, string family)
@@ -298,7 +429,7 @@ internal sealed class NftPlanRenderer
                 sets[set] = existing;
             }
 
-            lines.Add(WithCommentCached($"{family} {peerKeyword} @{set}{ports} return", label));
+            lines.Add($"{family} {peerKeyword} @{set}{ports}");
         }
     }
 

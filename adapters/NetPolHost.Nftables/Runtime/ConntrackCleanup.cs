@@ -41,7 +41,7 @@ internal static class ConntrackCleanup
         }
 
         // A pod that left the node no longer passes the host's input and output hooks as node-local traffic.
-        if (previous is not null && next.Endpoints.Any(e => e.Kind == PlanEndpointKind.HostEndpoint))
+        if (previous is not null && (next.HasTiers || next.Endpoints.Any(e => e.Kind == PlanEndpointKind.HostEndpoint)))
         {
             var still = new HashSet<IPAddress>(next.LocalPodAddresses);
             affected.UnionWith(previous.LocalPodAddresses.Where(a => !still.Contains(a)));
@@ -70,17 +70,18 @@ internal static class ConntrackCleanup
 
     private static bool MayShrink(RulePlan? previous, DirectionPlan? before, RulePlan next, DirectionPlan now, Dictionary<string, bool> ruleChanged)
     {
-        if (!now.Isolated)
+        if (!now.Applies)
         {
             return false;
         }
 
-        if (previous is null || before is null || !before.Isolated || !before.Rules.Equals(now.Rules))
+        if (previous is null || before is null || before.Isolated != now.Isolated
+            || !before.Rules.Equals(now.Rules) || !before.Admin.Equals(now.Admin) || !before.Baseline.Equals(now.Baseline))
         {
             return true;
         }
 
-        foreach (var id in now.Rules)
+        foreach (var id in now.AllRules)
         {
             if (!ruleChanged.TryGetValue(id, out var changed))
             {

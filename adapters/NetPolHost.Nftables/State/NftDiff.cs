@@ -143,9 +143,19 @@ internal sealed class NftDiff
             RemoveSet(set);
         }
 
-        foreach (var chain in removedChains.Where(c => c.Hook is null).OrderBy(c => c.Name, StringComparer.Ordinal))
+        // Regular chains may go to one another (a tier's Pass goes to the next stage): all are flushed before any is
+        // deleted, so none is still referred to when it goes.
+        var removedRegular = removedChains.Where(c => c.Hook is null).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+        foreach (var chain in removedRegular)
         {
-            RemoveChain(chain);
+            script.Append(CultureInfo.InvariantCulture, $"flush chain {table} {chain.Name}\n");
+        }
+
+        foreach (var chain in removedRegular)
+        {
+            script.Append(CultureInfo.InvariantCulture, $"delete chain {table} {chain.Name}\n");
+            removed += 1 + chain.Rules.Length;
+            changes.Add($"- chain {chain.Name}");
         }
 
         foreach (var set in removedSets.Where(s => !s.IsMap).OrderBy(s => s.Name, StringComparer.Ordinal))

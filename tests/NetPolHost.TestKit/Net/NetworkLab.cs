@@ -34,6 +34,7 @@ public sealed class NetworkLab : IAsyncDisposable
     private readonly Dictionary<string, int> _linkCounter = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<LabPod>> _podsByNode = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IPAddress> _nodeLinkAddress = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _hostSides = new(StringComparer.Ordinal);
 
     private NetworkLab(string prefix) => Prefix = prefix;
 
@@ -87,18 +88,25 @@ public sealed class NetworkLab : IAsyncDisposable
 
         var pod = new LabPod(podName, ns, node, address, address6);
         Pods[podName] = pod;
+        _hostSides[podName] = hostSide;
         _podsByNode[node].Add(pod);
         return pod;
     }
 
     /// <summary>Connects two nodes with a veth pair and routes each node's pods through it.</summary>
-    public void LinkNodes(string nodeA, string nodeB)
+    public void LinkNodes(string nodeA, string nodeB) =>
+        LinkNodes(nodeA, nodeB, IPAddress.Parse("10.255.0.1"), IPAddress.Parse("10.255.0.2"), 30);
+
+    /// <summary>Connects two nodes with a veth pair whose ends have the given addresses (the nodes' addresses, in one
+    /// network of <paramref name="prefixLength"/> bits) and routes each node's pods through it.</summary>
+    public void LinkNodes(string nodeA, string nodeB, IPAddress a, IPAddress b, int prefixLength)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
         Namespaces.Run("ip", "-n", nodeA, "link", "add", "peer0", "type", "veth", "peer", "name", "peer0", "netns", nodeB);
-        var a = IPAddress.Parse("10.255.0.1");
-        var b = IPAddress.Parse("10.255.0.2");
-        Namespaces.Run("ip", "-n", nodeA, "addr", "add", a + "/30", "dev", "peer0");
-        Namespaces.Run("ip", "-n", nodeB, "addr", "add", b + "/30", "dev", "peer0");
+        var prefix = "/" + prefixLength.ToString(CultureInfo.InvariantCulture);
+        Namespaces.Run("ip", "-n", nodeA, "addr", "add", a + prefix, "dev", "peer0");
+        Namespaces.Run("ip", "-n", nodeB, "addr", "add", b + prefix, "dev", "peer0");
         Namespaces.Run("ip", "-n", nodeA, "link", "set", "peer0", "up");
         Namespaces.Run("ip", "-n", nodeB, "link", "set", "peer0", "up");
         _nodeLinkAddress[nodeA] = a;
@@ -111,6 +119,18 @@ public sealed class NetworkLab : IAsyncDisposable
         foreach (var pod in _podsByNode[nodeA])
         {
             Namespaces.Run("ip", "-n", nodeB, "route", "add", pod.Address + "/32", "via", a.ToString());
+        }
+    }
+
+    /// <summary>Makes a node's own IPv4 traffic to its pods leave from <paramref name="address"/> (one of the node's
+    /// addresses) instead of the gateway address of each pod's link, as from a node's address on a real node; replies of
+    /// the node's UDP servers to its pods then come from that address too.</summary>
+    public void UseSourceAddress(string node, IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        foreach (var pod in _podsByNode[node])
+        {
+            Namespaces.Run("ip", "-n", node, "route", "replace", pod.Address + "/32", "dev", _hostSides[pod.Name], "scope", "link", "src", address.ToString());
         }
     }
 
