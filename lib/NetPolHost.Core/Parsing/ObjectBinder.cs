@@ -260,16 +260,6 @@ internal sealed partial class ObjectBinder
         return found;
     }
 
-    /// <summary>Nothing left to do: keys given twice are reported for the whole object, whatever its kind, when
-    /// <see cref="Bind"/> starts (<see cref="DuplicateKeys"/>). Kept so that binders calling it still read right.</summary>
-    /// <param name="map">The mapping.</param>
-    /// <param name="path">Its field path.</param>
-    private static void ReportDuplicates(MappingNode map, string path)
-    {
-        _ = map;
-        _ = path;
-    }
-
     // ---- Bookkeeping ----------------------------------------------------------------------------------------
 
     private void CheckFields(MappingNode map, string path, string[] known)
