@@ -1,13 +1,13 @@
 namespace NetPolHost.Parsing;
 
-/// <summary>Files parsed by earlier loads, so a later <see cref="ManifestLoader.LoadPaths(IEnumerable{string}, ManifestFileCache?)"/>
-/// reads again only the files that changed (by size and write time). Not thread-safe: one per watcher.</summary>
-public sealed class ManifestFileCache
+/// <summary>Files parsed by earlier loads, so a later load reads again only the files that changed (by size and write
+/// time). Not thread-safe: one per loader (<see cref="ManifestLoaderOptions.ReuseUnchangedFiles"/>).</summary>
+internal sealed class ManifestFileCache
 {
     private readonly Dictionary<string, Entry> _files = new(StringComparer.Ordinal);
 
     /// <summary>The number of files held.</summary>
-    public int Count => _files.Count;
+    internal int Count => _files.Count;
 
     internal bool TryGet(string file, (long Length, DateTime WriteTime) stamp, out Entry entry) =>
         _files.TryGetValue(file, out entry!) && entry.Length == stamp.Length && entry.WriteTime == stamp.WriteTime;

@@ -20,22 +20,28 @@ namespace NetPolHost.Parsing;
 public sealed partial class ManifestLoader
 {
     private readonly ManifestLoaderOptions _options;
+    private readonly ManifestFileCache? _cache;
 
     /// <summary>Creates a loader.</summary>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
-    public ManifestLoader(ManifestLoaderOptions? options = null) => _options = options ?? new ManifestLoaderOptions();
+    public ManifestLoader(ManifestLoaderOptions? options = null)
+    {
+        _options = options ?? new ManifestLoaderOptions();
+        _cache = _options.ReuseUnchangedFiles ? new ManifestFileCache() : null;
+    }
 
-    /// <summary>Loads files and directories.</summary>
+    /// <summary>Loads files and directories. With <see cref="ManifestLoaderOptions.ReuseUnchangedFiles"/>, files whose
+    /// size and write time are those of this loader's previous load are not parsed again.</summary>
     /// <param name="paths">Files or directories.</param>
-    /// <returns>The result.</returns>
-    public LoadResult LoadPaths(IEnumerable<string> paths) => LoadPaths(paths, null);
+    /// <returns>The result: the same as a full load (duplicates across files are still found).</returns>
+    public LoadResult LoadPaths(IEnumerable<string> paths) => LoadPaths(paths, _cache);
 
     /// <summary>Loads files and directories, reading again only the files whose size or write time changed since the
-    /// last load with the same <paramref name="cache"/> (watchers of large folders use this).</summary>
+    /// last load with the same <paramref name="cache"/>.</summary>
     /// <param name="paths">Files or directories.</param>
     /// <param name="cache">Parsed files of earlier loads, or <see langword="null"/> to read everything.</param>
     /// <returns>The result: the same as a full load (duplicates across files are still found).</returns>
-    public LoadResult LoadPaths(IEnumerable<string> paths, ManifestFileCache? cache)
+    internal LoadResult LoadPaths(IEnumerable<string> paths, ManifestFileCache? cache)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var session = new Session { DefaultNamespace = _options.DefaultNamespace };

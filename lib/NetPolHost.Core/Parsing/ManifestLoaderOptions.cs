@@ -10,7 +10,10 @@ public sealed class ManifestLoaderOptions
     /// <summary>The namespace of namespaced objects (pods, policies, Services, host endpoints) that name none or an
     /// empty one, as kubectl takes it from its context (<c>-n</c>); <see langword="null"/> to report such objects as
     /// errors.</summary>
-    /// <remarks>A <see cref="ManifestFileCache"/> holds objects read with the value of its first load: give it loads
-    /// with one value.</remarks>
     public string? DefaultNamespace { get; set; }
+
+    /// <summary>Whether a loader keeps what it parsed, so that its next load reads again only the files whose size or
+    /// write time changed (watchers of large folders use this). Such a loader is not thread-safe.</summary>
+    /// <value>Default <see langword="false"/>.</value>
+    public bool ReuseUnchangedFiles { get; set; }
 }

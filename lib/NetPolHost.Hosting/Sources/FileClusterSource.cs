@@ -60,7 +60,6 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
     private ManifestLoader? _loader;
     private readonly SemaphoreSlim _changed = new(0);
     private readonly List<FileSystemWatcher> _watchers = [];
-    private ManifestFileCache _cache = new();
     private string? _cachedLinks;
     private long _firstChangeTicks;
 
@@ -155,12 +154,12 @@ public sealed partial class FileClusterSource : IClusterSource, IDisposable
         {
             // A link now leads elsewhere (a ConfigMap's ..data swap): the cache knows files by the visible path and by
             // size and write time, which the new target can share with the old one, so read everything again.
-            _cache = new ManifestFileCache();
+            _loader = null;
             _cachedLinks = fingerprint.Links;
         }
 
-        _loader ??= new ManifestLoader(new ManifestLoaderOptions { DefaultNamespace = Settings.DefaultNamespace });
-        var result = _loader.LoadPaths(Settings.Paths, _cache);
+        _loader ??= new ManifestLoader(new ManifestLoaderOptions { DefaultNamespace = Settings.DefaultNamespace, ReuseUnchangedFiles = true });
+        var result = _loader.LoadPaths(Settings.Paths);
         if (!result.IsValid)
         {
             Log.Invalid(_logger, result.Errors.Count, result.Errors[0].ToString());
