@@ -98,7 +98,7 @@ public static class RulePlanCompiler
                 .ToList();
             foreach (var name in extraHosts.Where(n => !local.Any(e => e.Kind == EndpointKind.HostEndpoint && e.Display == n)))
             {
-                _notes.Add($"host endpoint {name} is not in the snapshot");
+                _notes.Add($"host endpoint {name} is not in the manifests: nothing is enforced for it");
             }
 
             var endpoints = new List<PlanEndpoint>();

@@ -318,7 +318,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         var invalid = _latest.Values.Where(u => !u.IsValid).ToList();
         if (invalid.Count > 0)
         {
-            var first = invalid[0].Errors.Count > 0 ? invalid[0].Errors[0].ToString() : "no snapshot";
+            var first = invalid[0].Errors.Count > 0 ? invalid[0].Errors[0].ToString() : "the source gave no cluster view";
             var count = invalid.Sum(u => Math.Max(1, u.Errors.Count));
             _metrics.Error("source");
             Log.KeepingLastGood(_logger, count, first);
