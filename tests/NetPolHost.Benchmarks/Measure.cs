@@ -38,5 +38,9 @@ internal static class Measure
         Console.WriteLine($"{name,-58} median {Format(median),10} {unit}   min {Format(milliseconds.Min()),10}   max {Format(milliseconds.Max()),10}   runs {milliseconds.Count}{verdict}");
     }
 
+    /// <summary>Reports a ratio of two medians measured in the same run, with its target.</summary>
+    public static void Ratio(string name, double ratio, double atMost) =>
+        Console.WriteLine($"{name,-58} ratio  {ratio.ToString("F2", CultureInfo.InvariantCulture),10}   (target <= {atMost.ToString("F2", CultureInfo.InvariantCulture)}: {(ratio <= atMost ? "met" : "NOT met")})");
+
     public static string Format(double value) => value >= 100 ? value.ToString("F0", CultureInfo.InvariantCulture) : value.ToString("G4", CultureInfo.InvariantCulture);
 }

@@ -80,4 +80,36 @@ public static class LargeCluster
 
         return text.ToString();
     }
+
+    /// <summary>Generates ClusterNetworkPolicies of both tiers for the cluster of <see cref="Yaml"/>: guardrails (Deny
+    /// to addresses, namespaces and pods), Pass and Accept rules, named ports and port ranges, with priorities that
+    /// repeat (ties are broken by name).</summary>
+    /// <param name="count">Policies in all.</param>
+    /// <param name="namespaces">The namespaces of the cluster.</param>
+    /// <param name="seed">The random seed.</param>
+    /// <returns>The YAML text.</returns>
+    public static string ClusterPoliciesYaml(int count = 100, int namespaces = 100, int seed = 11)
+    {
+        var random = new Random(seed);
+        var text = new StringBuilder(count * 600);
+        for (var i = 0; i < count; i++)
+        {
+            var tier = i % 3 == 2 ? "Baseline" : "Admin";
+            var team = $"t{random.Next(10)}";
+            var env = s_envs[random.Next(3)];
+            var ns = $"ns-{random.Next(namespaces):000}";
+            var body = (i / 3 % 6) switch
+            {
+                0 => $"  subject:\n    namespaces: {{matchLabels: {{env: {env}}}}}\n  egress:\n  - name: no-metadata\n    action: Deny\n    to:\n    - networks: [169.254.169.254/32, 10.{64 + random.Next(2)}.{random.Next(40)}.0/24]\n",
+                1 => $"  subject:\n    namespaces: {{matchLabels: {{team: {team}}}}}\n  ingress:\n  - name: pass-prod\n    action: Pass\n    from:\n    - namespaces: {{matchLabels: {{env: prod}}}}\n  - name: deny-dev\n    action: Deny\n    from:\n    - namespaces: {{matchLabels: {{env: dev}}}}\n    protocols:\n    - tcp: {{destinationPort: {{range: {{start: 8000, end: 8100}}}}}}\n",
+                2 => $"  subject:\n    pods:\n      namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: {ns}}}}}\n      podSelector: {{matchLabels: {{tier: db}}}}\n  ingress:\n  - name: api-only\n    action: Accept\n    from:\n    - pods:\n        namespaceSelector: {{}}\n        podSelector: {{matchLabels: {{tier: api}}}}\n    protocols:\n    - destinationNamedPort: http\n  - name: no-one-else\n    action: Deny\n    from:\n    - namespaces: {{}}\n",
+                3 => $"  subject:\n    namespaces: {{matchExpressions: [{{key: env, operator: In, values: [prod, staging]}}]}}\n  egress:\n  - name: dns\n    action: Accept\n    to:\n    - pods:\n        namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: ns-000}}}}\n        podSelector: {{}}\n    protocols:\n    - udp: {{destinationPort: {{number: 53}}}}\n    - tcp: {{destinationPort: {{number: 53}}}}\n",
+                4 => $"  subject:\n    pods:\n      namespaceSelector: {{matchLabels: {{team: {team}}}}}\n      podSelector: {{matchLabels: {{tier: web}}}}\n  egress:\n  - name: nodes\n    action: Pass\n    to:\n    - nodes: {{}}\n  - name: other-teams\n    action: Deny\n    to:\n    - namespaces: {{matchExpressions: [{{key: team, operator: NotIn, values: [{team}]}}]}}\n    protocols:\n    - tcp: {{destinationPort: {{number: 9090}}}}\n",
+                _ => $"  subject:\n    namespaces: {{}}\n  ingress:\n  - name: monitoring\n    action: Accept\n    from:\n    - namespaces: {{matchLabels: {{team: t0}}}}\n    protocols:\n    - destinationNamedPort: metrics\n",
+            };
+            text.Append(CultureInfo.InvariantCulture, $"apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata:\n  name: cnp-{i:000}\nspec:\n  tier: {tier}\n  priority: {random.Next(20) * 5}\n{body}---\n");
+        }
+
+        return text.ToString();
+    }
 }
