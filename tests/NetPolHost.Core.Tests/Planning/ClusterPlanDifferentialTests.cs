@@ -100,6 +100,7 @@ public sealed class ClusterPlanDifferentialTests
             }
         }
 
+        TestContext.Current.TestOutputHelper?.WriteLine($"{Seeds} clusters: {cells} truth table cells, {flows} flows through the plans ({decidedByTiers} decided by a tier, {denied} denied)");
         Assert.True(flows > Seeds * 50, $"only {flows} flows compared");
         Assert.True(cells > Seeds * 400, $"only {cells} cells compared");
         Assert.True(decidedByTiers > flows / 6, $"only {decidedByTiers} of {flows} flows decided by a tier");
