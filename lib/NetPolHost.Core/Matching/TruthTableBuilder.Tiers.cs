@@ -30,42 +30,45 @@ internal sealed partial class TruthTableBuilder
 
         /// <summary>Replaces <paramref name="rows"/> (the NetworkPolicy rows of one direction, meaningful where
         /// <paramref name="isolated"/>) with the decision of all three stages.</summary>
+        /// <remarks>Row by row, with a few row-sized buffers: a row no tier policy selects keeps its NetworkPolicy
+        /// decision (or everything when not isolated); the Baseline tier is evaluated only for rows no NetworkPolicy
+        /// isolates.</remarks>
         public void Compose(Direction direction, PortProbe probe, BitMatrix rows, ulong[] isolated)
         {
-            var count = _table._count;
-            var adminStop = new BitMatrix(count, count);
-            var adminAccept = new BitMatrix(count, count);
-            var adminPass = new BitMatrix(count, count);
-            Evaluate(_index.AdminPolicies, direction, probe, adminStop, adminAccept, adminPass);
-            var baseStop = new BitMatrix(count, count);
-            var baseAccept = new BitMatrix(count, count);
-            var basePass = new BitMatrix(count, count);
-            Evaluate(_index.BaselinePolicies, direction, probe, baseStop, baseAccept, basePass);
-
             var words = _table._words;
-            for (var i = 0; i < count; i++)
+            var all = _table._all;
+            var admin = Prepare(_index.AdminPolicies, direction, probe);
+            var baseline = Prepare(_index.BaselinePolicies, direction, probe);
+            var stop = new ulong[words];
+            var accept = new ulong[words];
+            var pass = new ulong[words];
+            var bStop = new ulong[words];
+            var bAccept = new ulong[words];
+            var bPass = new ulong[words];
+            for (var i = 0; i < _table._count; i++)
             {
                 var row = rows.Row(i);
-                var stop = adminStop.Row(i);
-                var accept = adminAccept.Row(i);
-                var pass = adminPass.Row(i);
                 var isIsolated = Get(isolated, i);
-                var bStop = baseStop.Row(i);
-                var bAccept = baseAccept.Row(i);
-                var bPass = basePass.Row(i);
+                var anyAdmin = EvaluateRow(admin, direction, probe, i, stop, accept, pass);
+                var anyBaseline = !isIsolated && EvaluateRow(baseline, direction, probe, i, bStop, bAccept, bPass);
+                if (!isIsolated && !anyBaseline)
+                {
+                    all.CopyTo(row);
+                }
+
                 for (var w = 0; w < words; w++)
                 {
-                    var adminDecided = stop[w] & ~pass[w];
-                    var baseDecided = bStop[w] & ~bPass[w];
-                    var afterAdmin = isIsolated ? row[w] : (bAccept[w] | ~baseDecided) & _table._all[w];
-                    row[w] = accept[w] | (~adminDecided & afterAdmin);
+                    var afterAdmin = isIsolated || !anyBaseline ? row[w] : (bAccept[w] | ~(bStop[w] & ~bPass[w])) & all[w];
+                    row[w] = anyAdmin ? accept[w] | (~(stop[w] & ~pass[w]) & afterAdmin) : afterAdmin;
                 }
             }
         }
 
-        private void Evaluate(CompiledClusterPolicy[] tier, Direction direction, PortProbe probe, BitMatrix stop, BitMatrix accept, BitMatrix pass)
+        /// <summary>A tier's policies with their selections and, per rule, the columns its protocols admit for the
+        /// probe (egress) or whether they admit it at all (ingress without named ports).</summary>
+        private List<(ulong[] Selected, List<(CompiledClusterRule Rule, ulong[]? Columns)> Rules)> Prepare(CompiledClusterPolicy[] tier, Direction direction, PortProbe probe)
         {
-            var words = _table._words;
+            var prepared = new List<(ulong[], List<(CompiledClusterRule, ulong[]?)>)>();
             foreach (var policy in tier)
             {
                 var selected = Subjects(policy);
@@ -74,65 +77,88 @@ internal sealed partial class TruthTableBuilder
                     continue;
                 }
 
+                var rules = new List<(CompiledClusterRule, ulong[]?)>();
                 foreach (var rule in policy.Rules(direction))
                 {
-                    // Egress: the port resolves on the peer (column); ingress: on the subject (row).
-                    ulong[]? columns = null;
-                    var anySubjectPort = true;
                     if (direction == Direction.Egress)
                     {
-                        columns = DestinationsFor(rule, probe);
-                        if (columns is null)
+                        if (DestinationsFor(rule, probe) is { } columns)
                         {
-                            continue;
+                            rules.Add((rule, columns));
                         }
                     }
-                    else if (!rule.HasNamedPorts)
+                    else if (rule.HasNamedPorts || rule.PortMatches(probe.Port, probe.Protocol, null))
                     {
-                        anySubjectPort = rule.PortMatches(probe.Port, probe.Protocol, null);
-                        if (!anySubjectPort)
-                        {
-                            continue;
-                        }
+                        rules.Add((rule, null));
+                    }
+                }
+
+                if (rules.Count > 0)
+                {
+                    prepared.Add((selected, rules));
+                }
+            }
+
+            return prepared;
+        }
+
+        /// <summary>Evaluates a tier for one subject row into the buffers; false when no policy of the tier selects it
+        /// (the buffers are then not touched).</summary>
+        private bool EvaluateRow(List<(ulong[] Selected, List<(CompiledClusterRule Rule, ulong[]? Columns)> Rules)> tier, Direction direction, PortProbe probe, int i, ulong[] stop, ulong[] accept, ulong[] pass)
+        {
+            var words = _table._words;
+            var any = false;
+            foreach (var (selected, rules) in tier)
+            {
+                if (!Get(selected, i))
+                {
+                    continue;
+                }
+
+                if (!any)
+                {
+                    Array.Clear(stop);
+                    Array.Clear(accept);
+                    Array.Clear(pass);
+                    any = true;
+                }
+
+                foreach (var (rule, columns) in rules)
+                {
+                    // Ingress named ports resolve on the subject (the destination).
+                    if (direction == Direction.Ingress && rule.HasNamedPorts && !rule.PortMatches(probe.Port, probe.Protocol, _table._endpoints[i]))
+                    {
+                        continue;
                     }
 
-                    foreach (var i in Members(selected))
+                    var peers = PeersFor(rule, _table._classes[i]);
+                    for (var w = 0; w < words; w++)
                     {
-                        if (direction == Direction.Ingress && rule.HasNamedPorts && !rule.PortMatches(probe.Port, probe.Protocol, _table._endpoints[i]))
+                        var newly = peers[w] & ~stop[w];
+                        if (columns is not null)
+                        {
+                            newly &= columns[w];
+                        }
+
+                        if (newly == 0)
                         {
                             continue;
                         }
 
-                        var peers = PeersFor(rule, _table._classes[i]);
-                        var rowStop = stop.Row(i);
-                        var rowAccept = accept.Row(i);
-                        var rowPass = pass.Row(i);
-                        for (var w = 0; w < words; w++)
+                        stop[w] |= newly;
+                        if (rule.Action == ClusterPolicyAction.Accept)
                         {
-                            var newly = peers[w] & ~rowStop[w];
-                            if (columns is not null)
-                            {
-                                newly &= columns[w];
-                            }
-
-                            if (newly == 0)
-                            {
-                                continue;
-                            }
-
-                            rowStop[w] |= newly;
-                            if (rule.Action == ClusterPolicyAction.Accept)
-                            {
-                                rowAccept[w] |= newly;
-                            }
-                            else if (rule.Action == ClusterPolicyAction.Pass)
-                            {
-                                rowPass[w] |= newly;
-                            }
+                            accept[w] |= newly;
+                        }
+                        else if (rule.Action == ClusterPolicyAction.Pass)
+                        {
+                            pass[w] |= newly;
                         }
                     }
                 }
             }
+
+            return any;
         }
 
         /// <summary>The endpoints the policy's subject selects (workloads only).</summary>
