@@ -25,7 +25,7 @@ public static class NameSuggestions
                 continue;
             }
 
-            var distance = Distance(typed, name, limit);
+            var distance = EditDistance.Compute(typed, name, maxLengthDifference: limit, maxLength: 253);
             if (distance <= limit)
             {
                 scored.Add((name, distance));
@@ -69,43 +69,5 @@ public static class NameSuggestions
         return names.Count <= max
             ? string.Join(", ", names)
             : string.Join(", ", names.Take(max)) + ", and " + (names.Count - max).ToString(System.Globalization.CultureInfo.InvariantCulture) + " more";
-    }
-
-    /// <summary>The edit distance, ignoring case, with adjacent swaps as one edit; anything above
-    /// <paramref name="limit"/> may be reported as <c>limit + 1</c>.</summary>
-    private static int Distance(string a, string b, int limit)
-    {
-        if (Math.Abs(a.Length - b.Length) > limit || a.Length > 253 || b.Length > 253)
-        {
-            return limit + 1;
-        }
-
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = Same(a[i - 1], b[j - 1]) ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && Same(a[i - 1], b[j - 2]) && Same(a[i - 2], b[j - 1]))
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            }
-        }
-
-        return d[a.Length, b.Length];
-
-        static bool Same(char x, char y) => char.ToLowerInvariant(x) == char.ToLowerInvariant(y);
     }
 }

@@ -157,43 +157,8 @@ internal static class Hints
             : Why + "write IPv4 blocks in IPv4 notation)";
     }
 
-    /// <summary>The edit distance between two field names, ignoring case; swapping two neighbouring letters
-    /// ("lables") counts as one edit.</summary>
-    internal static int Distance(string a, string b)
-    {
-        if (Math.Abs(a.Length - b.Length) > 3 || a.Length > 64 || b.Length > 64)
-        {
-            return int.MaxValue;
-        }
-
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = Same(a[i - 1], b[j - 1]) ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && Same(a[i - 1], b[j - 2]) && Same(a[i - 2], b[j - 1]))
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            }
-        }
-
-        return d[a.Length, b.Length];
-
-        static bool Same(char x, char y) => char.ToLowerInvariant(x) == char.ToLowerInvariant(y);
-    }
+    /// <summary>The edit distance between two field names (see <see cref="EditDistance"/>).</summary>
+    internal static int Distance(string a, string b) => EditDistance.Compute(a, b, maxLengthDifference: 3, maxLength: 64);
 
     private static string Quote(string value) => ScalarNode.Quote(value);
 }
