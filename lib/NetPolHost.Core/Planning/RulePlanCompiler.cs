@@ -363,22 +363,10 @@ public static class RulePlanCompiler
                     continue;
                 }
 
-                var ports = PortSet.Create(resolved);
-                var signature = PortSignature(ports);
-                if (!groups.TryGetValue(signature, out var group))
-                {
-                    group = (ports, []);
-                    groups[signature] = group;
-                }
-
-                group.Hosts.AddRange(addresses);
+                AddToGroup(groups, resolved, addresses);
             }
 
-            var result = groups
-                .Select(g => (g.Value.Ports, AddressSet.Create(g.Value.Hosts, []), Hash(cacheKey + "|" + g.Key), g.Key))
-                .ToList();
-            _namedEgress[cacheKey] = result;
-            return result;
+            return FinishGroups(groups, cacheKey);
         }
 
         /// <summary>The addresses a ClusterNetworkPolicy rule's peers admit, and the hosts key of their selector part
@@ -540,17 +528,30 @@ public static class RulePlanCompiler
                     continue;
                 }
 
-                var ports = PortSet.Create(resolved);
-                var signature = PortSignature(ports);
-                if (!groups.TryGetValue(signature, out var group))
-                {
-                    group = (ports, []);
-                    groups[signature] = group;
-                }
-
-                group.Hosts.AddRange(addresses);
+                AddToGroup(groups, resolved, addresses);
             }
 
+            return FinishGroups(groups, cacheKey);
+        }
+
+        /// <summary>Adds destination addresses to the group of their resolved ports (destinations whose named ports resolve
+        /// alike share one entry).</summary>
+        private static void AddToGroup(SortedDictionary<string, (PortSet Ports, List<IPAddress> Hosts)> groups, IEnumerable<PortRange> resolved, List<IPAddress> addresses)
+        {
+            var ports = PortSet.Create(resolved);
+            var signature = PortSignature(ports);
+            if (!groups.TryGetValue(signature, out var group))
+            {
+                group = (ports, []);
+                groups[signature] = group;
+            }
+
+            group.Hosts.AddRange(addresses);
+        }
+
+        /// <summary>The entries of the groups, remembered for the rule (<paramref name="cacheKey"/>).</summary>
+        private List<(PortSet Ports, AddressSet Peers, string PeersKey, string Signature)> FinishGroups(SortedDictionary<string, (PortSet Ports, List<IPAddress> Hosts)> groups, string cacheKey)
+        {
             var result = groups
                 .Select(g => (g.Value.Ports, AddressSet.Create(g.Value.Hosts, []), Hash(cacheKey + "|" + g.Key), g.Key))
                 .ToList();
