@@ -101,4 +101,36 @@ public sealed class ClusterPolicyValidateTests
         Assert.Equal(0, exit);
         Assert.Contains("1 cluster policies", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task GuardrailSample_MetadataStaysDenied_ThoughANetworkPolicyAllowsAllEgress_AndCheckSaysWhy()
+    {
+        var sample = Path.Combine(Cli.Root, "examples", "sample-guardrail");
+        var (exit, output, _) = await Cli.RunAsync("check", "-f", sample, "--from", "production/api", "--to", "169.254.169.254", "--port", "80");
+
+        Assert.Equal(1, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("DENIED: pod production/api (10.244.1.11) -> 169.254.169.254 (outside the cluster) port 80/TCP", lines[0]);
+        Assert.Equal("egress of the source: denied by ClusterNetworkPolicy block-cloud-metadata rule 0 'no-instance-metadata' (Admin tier)", lines[1]);
+        Assert.StartsWith("to allow it: the Admin tier's ClusterNetworkPolicy block-cloud-metadata rule 0 'no-instance-metadata' denies it, and no NetworkPolicy can override the Admin tier", lines[3], StringComparison.Ordinal);
+
+        var (jsonExit, json, _) = await Cli.RunAsync("check", "-f", sample, "--from", "production/api", "--to", "169.254.169.254", "--port", "80", "-o", "json");
+        Assert.Equal(1, jsonExit);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var egress = document.RootElement.GetProperty("egress");
+        Assert.False(document.RootElement.GetProperty("allowed").GetBoolean());
+        Assert.Equal("Admin", egress.GetProperty("tier").GetString());
+        Assert.Equal("denied-by-cluster-policy", egress.GetProperty("reason").GetString());
+        Assert.True(egress.GetProperty("isolated").GetBoolean(), "allow-all-egress isolates the egress of production/api");
+        Assert.Equal(["production/allow-all-egress"], egress.GetProperty("policies").EnumerateArray().Select(p => p.GetString()));
+        var decidedBy = egress.GetProperty("decidedBy");
+        Assert.Equal(("ClusterNetworkPolicy", "block-cloud-metadata", 0, "Deny"), (decidedBy.GetProperty("kind").GetString(), decidedBy.GetProperty("name").GetString(), decidedBy.GetProperty("rule").GetInt32(), decidedBy.GetProperty("action").GetString()));
+
+        // Elsewhere, the NetworkPolicy that allows all egress decides.
+        var (otherExit, other, _) = await Cli.RunAsync("check", "-f", sample, "--from", "production/api", "--to", "1.1.1.1", "--port", "443", "-o", "json");
+        Assert.Equal(0, otherExit);
+        using var otherDocument = System.Text.Json.JsonDocument.Parse(other);
+        Assert.Equal("NetworkPolicy", otherDocument.RootElement.GetProperty("egress").GetProperty("tier").GetString());
+        Assert.Equal("production/allow-all-egress", otherDocument.RootElement.GetProperty("egress").GetProperty("decidedBy").GetProperty("name").GetString());
+    }
 }
