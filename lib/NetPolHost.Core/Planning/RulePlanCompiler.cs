@@ -432,10 +432,8 @@ public static class RulePlanCompiler
                 }
             }
 
-            var workloads = SelectorIndex.IsEmpty(bits)
-                ? []
-                : index.Endpoints.Where(e => SelectorIndex.Get(bits, e.Index)).SelectMany(e => e.Addresses);
-            return [.. AddressSet.Create(workloads.Concat(nodeHosts), []).Hosts];
+            var workloads = SelectedHosts(bits);
+            return nodeHosts.Count == 0 ? [.. workloads] : [.. AddressSet.Create(workloads.Concat(nodeHosts), []).Hosts];
         }
 
         /// <summary>An unambiguous text of the selector peers of a ClusterNetworkPolicy rule (networks, domain names and
@@ -586,28 +584,37 @@ public static class RulePlanCompiler
                 return AddressSet.CreateSorted([.. cached.Hosts], ranges);
             }
 
+            var set = AddressSet.CreateSorted([.. SelectedHosts(selectorBits)], ranges);
+            _peers[key] = set;
+            return set;
+        }
+
+        /// <summary>The addresses of the workloads in <paramref name="bits"/>, in address order (IPv4 first) and
+        /// distinct, from one address-sorted list of the cluster's workloads (no sorting per peer set).</summary>
+        private List<IPAddress> SelectedHosts(ulong[] bits)
+        {
+            var hosts = new List<IPAddress>();
+            if (SelectorIndex.IsEmpty(bits))
+            {
+                return hosts;
+            }
+
             _byAddress ??= [.. index.Endpoints.Where(e => e.IsWorkload)
                 .SelectMany(e => e.Addresses.Select(a => (Value: IpMath.ToUInt128(a, out var v6), V6: v6, Endpoint: e.Index, Address: a)))
                 .OrderBy(a => a.V6).ThenBy(a => a.Value)];
-            var hosts = new List<IPAddress>();
             var haveLast = false;
             UInt128 last = default;
             var lastV6 = false;
-            if (!SelectorIndex.IsEmpty(selectorBits))
+            foreach (var (value, v6, endpoint, address) in _byAddress)
             {
-                foreach (var (value, v6, endpoint, address) in _byAddress)
+                if (SelectorIndex.Get(bits, endpoint) && !(haveLast && last == value && lastV6 == v6))
                 {
-                    if (SelectorIndex.Get(selectorBits, endpoint) && !(haveLast && last == value && lastV6 == v6))
-                    {
-                        hosts.Add(address);
-                        (haveLast, last, lastV6) = (true, value, v6);
-                    }
+                    hosts.Add(address);
+                    (haveLast, last, lastV6) = (true, value, v6);
                 }
             }
 
-            var set = AddressSet.CreateSorted([.. hosts], ranges);
-            _peers[key] = set;
-            return set;
+            return hosts;
         }
 
         /// <summary>An unambiguous text of the selector peers of a rule (blocks are not part of it): selectors and, for
