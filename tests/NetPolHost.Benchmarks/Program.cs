@@ -2,7 +2,7 @@ using NetPolHost.Benchmarks;
 
 // Stopwatch benchmarks of NetPolHost (medians of several runs; this machine is noisy, compare within one run).
 //   dotnet run -c Release --project tests/NetPolHost.Benchmarks -- all
-//   dotnet run -c Release --project tests/NetPolHost.Benchmarks -- matcher | compile | windows | nftables | packets
+//   dotnet run -c Release --project tests/NetPolHost.Benchmarks -- matcher | compile | windows | nftables | agent | stages | packets
 var what = args.Length > 0 ? args[0] : "all";
 Console.WriteLine($"NetPolHost benchmarks ({what}) on {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 if (what is "matcher" or "all")
@@ -28,6 +28,11 @@ if (what is "nftables" or "all" && OperatingSystem.IsLinux())
 if (what is "agent" or "all" && OperatingSystem.IsLinux())
 {
     await AgentBenchmarks.RunAsync();
+}
+
+if (what is "stages" or "all" && OperatingSystem.IsLinux())
+{
+    await StageBenchmarks.RunAsync();
 }
 
 if (what is "packets" or "all" && OperatingSystem.IsLinux())
