@@ -34,12 +34,15 @@ internal static class StageBenchmarks
             var options = new RulePlanOptions { NodeName = Node };
             var snapshot = loader.LoadPaths([dir]).GetSnapshotOrThrow();
             var plan = RulePlanCompiler.Compile(new PolicyMatcher(snapshot), options);
+            var session = new IncrementalPlanCompiler(options);
+            session.Compile(snapshot);
             await using var lab = NetworkLab.Create();
             var ns = lab.AddNode("stages");
             using var backend = new NftablesFirewallBackend(new NftablesOptions { NetworkNamespace = ns, DeleteConntrackEntriesOfDeniedFlows = false });
             await backend.ApplyAsync(plan);
 
             var stages = new Stages();
+            var incrementalStages = new Stages();
             for (var i = 0; i < changes + 4; i++)
             {
                 var kind = change.Next(i);
@@ -52,6 +55,14 @@ internal static class StageBenchmarks
                 var compile = Stopwatch.StartNew();
                 plan = RulePlanCompiler.Compile(matcher, options);
                 var compileMs = compile.Elapsed.TotalMilliseconds;
+                var incremental = Stopwatch.StartNew();
+                var incrementalPlan = session.Compile(snapshot);
+                var incrementalMs = incremental.Elapsed.TotalMilliseconds;
+                if (!incrementalPlan.Equals(plan))
+                {
+                    throw new InvalidOperationException($"step {i} ({kind}): the incremental plan differs from the full compile");
+                }
+
                 var render = Stopwatch.StartNew();
                 _ = backend.RenderChanges(plan);
                 var renderMs = render.Elapsed.TotalMilliseconds;
@@ -69,6 +80,10 @@ internal static class StageBenchmarks
                 stages.Add("kernel apply (apply - render + diff)", Math.Max(0, applyMs - renderMs));
                 stages.Add("change -> kernel (sum of the stages)", loadMs + indexMs + compileMs + applyMs);
                 stages.Add("  " + kind + ": change -> kernel", loadMs + indexMs + compileMs + applyMs);
+                incrementalStages.Add("index + compile, incremental (IncrementalPlanCompiler)", incrementalMs);
+                incrementalStages.Add("change -> rules: index + compile + apply, incremental", incrementalMs + applyMs);
+                incrementalStages.Add("change -> kernel: load + index + compile + apply, incremental", loadMs + incrementalMs + applyMs);
+                incrementalStages.Add("  " + kind + ": index + compile, incremental", incrementalMs);
             }
 
             Console.WriteLine($"agent stages, full pipeline, {changes} changes (pod added/removed, pod relabelled, namespace relabelled, policy edited), {Node}:");
@@ -76,6 +91,12 @@ internal static class StageBenchmarks
             {
                 ["change -> kernel (sum of the stages)"] = (20, 60),
                 ["kernel apply (apply - render + diff)"] = (2, double.NaN),
+            });
+            Console.WriteLine("the same changes, compiled incrementally (every plan equal to the full compile's):");
+            incrementalStages.Print(new Dictionary<string, (double P50, double P99)>
+            {
+                ["change -> rules: index + compile + apply, incremental"] = (20, 60),
+                ["change -> kernel: load + index + compile + apply, incremental"] = (20, 60),
             });
             await backend.RemoveAllAsync();
         }

@@ -218,6 +218,17 @@ internal sealed class SelectorIndex
         }
     }
 
+    public static int CountOf(ulong[] bits)
+    {
+        var count = 0;
+        foreach (var word in bits)
+        {
+            count += BitOperations.PopCount(word);
+        }
+
+        return count;
+    }
+
     public static void Set(ulong[] bits, int index) => bits[index >> 6] |= 1UL << index;
 
     public static bool Get(ulong[] bits, int index) => (bits[index >> 6] & (1UL << index)) != 0;

@@ -312,6 +312,10 @@ public sealed record AddressSet
     internal static AddressSet CreateSorted(IPAddress[] sortedHosts, List<AddressRange> normalizedRanges) =>
         new() { Hosts = ValueList<IPAddress>.Wrap(sortedHosts), Ranges = normalizedRanges.ToValueList() };
 
+    /// <summary>A set sharing hosts that are already sorted and distinct (the list is immutable).</summary>
+    internal static AddressSet ShareSorted(ValueList<IPAddress> sortedHosts, List<AddressRange> normalizedRanges) =>
+        new() { Hosts = sortedHosts, Ranges = normalizedRanges.ToValueList() };
+
     /// <summary>Whether an address is in the set.</summary>
     /// <param name="address">The address.</param>
     /// <returns><see langword="true"/> when it is.</returns>

@@ -58,6 +58,11 @@ public static class RulePlanCompiler
     internal static RulePlan Compile(PolicyMatcher matcher, RulePlanOptions options, Func<string, string> digest) =>
         new Compilation(matcher.Index, options, digest).Run();
 
+    /// <summary>Compiles with the peer sets of earlier compilations that are still valid (<see cref="IncrementalPlanCompiler"/>);
+    /// the plan is the one a compilation without them gives.</summary>
+    internal static RulePlan Compile(ClusterIndex index, RulePlanOptions options, CompileCache cache) =>
+        new Compilation(index, options, ShortKeys.Sha256Hex, cache).Run();
+
     /// <summary>A stable, safe identifier for a policy: 10 hex digits of SHA-256 over <c>namespace/name</c>.</summary>
     /// <remarks>Plan rule ids start with it. In the rare case that two policies of a snapshot have the same
     /// identifier, the compiler gives the one that sorts later (by namespace and name) a longer one, so their rule ids
@@ -70,25 +75,36 @@ public static class RulePlanCompiler
 
     private const int HostsKeyDigits = 12;
 
-    private sealed class Compilation(ClusterIndex index, RulePlanOptions options, Func<string, string> digest)
+    private sealed class Compilation(ClusterIndex index, RulePlanOptions options, Func<string, string> digest, CompileCache? cache = null)
     {
-        private readonly SelectorIndex _selectors = new(index.Endpoints);
+        private SelectorIndex? _selectorIndex;
 
         // Ids are short hashes: collisions are resolved here, for every policy of the snapshot in its (sorted) order,
         // and for every peer definition as it is met, so different definitions never share an id or a hosts key.
-        private readonly string[] _policyIds = PolicyIds(index, digest);
+        private readonly string[] _policyIds = cache?.PolicyIds(index, digest) ?? PolicyIds(index, digest);
         private readonly Dictionary<string, string> _clusterPolicyIds = ClusterPolicyIds(index, digest);
         private readonly Dictionary<string, IPAddress[]> _clusterHosts = new(StringComparer.Ordinal);
         private readonly Dictionary<(string Policy, Direction Direction, int Rule), (AddressSet Peers, string Key)> _clusterPeers = new();
         private readonly ShortKeys _hostsKeys = new(HostsKeyDigits, digest);
         private readonly Dictionary<string, AddressSet> _peers = new(StringComparer.Ordinal);
-        private readonly Dictionary<(int Policy, Direction Direction, int Rule), string> _peerKeys = new();
+        private readonly Dictionary<(int Policy, Direction Direction, int Rule), (string Definition, string Key)> _peerKeys = new();
         private readonly Dictionary<string, List<(PortSet Ports, AddressSet Peers, string PeersKey, string Signature)>> _namedEgress = new(StringComparer.Ordinal);
         private readonly Dictionary<string, PlanRule> _rules = new(StringComparer.Ordinal);
         private readonly List<string> _notes = [];
         private (UInt128 Value, bool V6, int Endpoint, IPAddress Address)[]? _byAddress;
 
+        /// <summary>Selectors over the snapshot's endpoints, indexed on first use (a compilation whose peer sets all come
+        /// from the cache never builds it).</summary>
+        private SelectorIndex Selectors => _selectorIndex ??= new(index.Endpoints);
+
         public RulePlan Run()
+        {
+            var plan = Build();
+            cache?.Retain();
+            return plan;
+        }
+
+        private RulePlan Build()
         {
             var node = options.NodeName;
             var extraHosts = new HashSet<string>(options.HostEndpoints ?? [], StringComparer.Ordinal);
@@ -223,7 +239,7 @@ public static class RulePlanCompiler
             var baseId = _policyIds[policy.Index] + "-" + (direction == Direction.Ingress ? "i" : "e") + rule.Index.ToString(CultureInfo.InvariantCulture);
             var source = new RuleRef(policy.Ref, rule.Index);
             var peersKey = HostsKey(policy, direction, rule);
-            var peers = Peers(policy, rule, peersKey);
+            var peers = Peers(policy, direction, rule, peersKey);
             if (rule.AllPorts)
             {
                 yield return Entry(baseId, source, direction, peers, peersKey, PortSet.All);
@@ -257,7 +273,7 @@ public static class RulePlanCompiler
 
             if (rule.HasNamedPorts)
             {
-                foreach (var (ports, namedPeers, namedKey, signature) in NamedEgress(policy, rule, peersKey))
+                foreach (var (ports, namedPeers, namedKey, signature) in NamedEgress(policy, direction, rule, peersKey))
                 {
                     yield return Entry(baseId + "-n" + signature, source, direction, namedPeers, namedKey, ports);
                 }
@@ -408,17 +424,17 @@ public static class RulePlanCompiler
         /// <c>nodes</c> peers, sorted and distinct.</summary>
         private IPAddress[] ClusterHosts(ValueList<ClusterPolicyPeer> peers)
         {
-            var bits = _selectors.NewBits();
+            var bits = Selectors.NewBits();
             var nodeHosts = new List<IPAddress>();
             foreach (var peer in peers)
             {
                 if (peer.Namespaces is not null)
                 {
-                    SelectorIndex.Or(bits, _selectors.Select(null, peer.Namespaces, string.Empty));
+                    SelectorIndex.Or(bits, Selectors.Select(null, peer.Namespaces, string.Empty));
                 }
                 else if (peer.Pods is not null)
                 {
-                    SelectorIndex.Or(bits, _selectors.Select(peer.Pods.PodSelector, peer.Pods.NamespaceSelector, string.Empty));
+                    SelectorIndex.Or(bits, Selectors.Select(peer.Pods.PodSelector, peer.Pods.NamespaceSelector, string.Empty));
                 }
                 else if (peer.Nodes is not null)
                 {
@@ -481,7 +497,7 @@ public static class RulePlanCompiler
 
         /// <summary>Egress named ports resolve on each destination: one entry per distinct resolution, computed once
         /// per peer definition and set of port names.</summary>
-        private List<(PortSet Ports, AddressSet Peers, string PeersKey, string Signature)> NamedEgress(CompiledPolicy policy, CompiledRule rule, string peersKey)
+        private List<(PortSet Ports, AddressSet Peers, string PeersKey, string Signature)> NamedEgress(CompiledPolicy policy, Direction direction, CompiledRule rule, string peersKey)
         {
             var names = string.Join(",", rule.Ports.Where(p => p.Name is not null).Select(p => p.Protocol.ToKubernetesName() + "/" + p.Name));
             var blockText = string.Join(";", rule.Peers.Where(p => p.Block is not null).Select(p => p.Block!.ToString()));
@@ -489,6 +505,15 @@ public static class RulePlanCompiler
             if (_namedEgress.TryGetValue(cacheKey, out var cached))
             {
                 return cached;
+            }
+
+            // The same resolution by an earlier compilation (known by the peer definition, not its key), still valid.
+            var lookup = cache is null ? null : PeerKey(policy, direction, rule).Definition + "|" + (rule.AllPeers ? "all" : blockText) + "|" + names;
+            if (lookup is not null && cache!.TryGetNamedEgress(lookup, out var known))
+            {
+                var reused = known.Select(g => (g.Ports, g.Peers, Hash(cacheKey + "|" + g.Signature), g.Signature)).ToList();
+                _namedEgress[cacheKey] = reused;
+                return reused;
             }
 
             var (selectorBits, blocks) = PeerParts(policy, rule);
@@ -529,7 +554,13 @@ public static class RulePlanCompiler
                 AddToGroup(groups, resolved, addresses);
             }
 
-            return FinishGroups(groups, cacheKey);
+            var result = FinishGroups(groups, cacheKey);
+            if (lookup is not null)
+            {
+                cache!.SetNamedEgress(lookup, [.. result.Select(g => (g.Ports, g.Peers, g.Signature))], CompileCache.Terms(policy, rule), rule.Ports.Where(p => p.Name is not null).Select(p => p.Name!));
+            }
+
+            return result;
         }
 
         /// <summary>Adds destination addresses to the group of their resolved ports (destinations whose named ports resolve
@@ -557,35 +588,53 @@ public static class RulePlanCompiler
             return result;
         }
 
-        private string HostsKey(CompiledPolicy policy, Direction direction, CompiledRule rule)
+        private string HostsKey(CompiledPolicy policy, Direction direction, CompiledRule rule) => PeerKey(policy, direction, rule).Key;
+
+        private (string Definition, string Key) PeerKey(CompiledPolicy policy, Direction direction, CompiledRule rule)
         {
-            if (!_peerKeys.TryGetValue((policy.Index, direction, rule.Index), out var key))
+            if (!_peerKeys.TryGetValue((policy.Index, direction, rule.Index), out var known))
             {
-                key = Hash(PeerDefinition(policy, rule));
-                _peerKeys[(policy.Index, direction, rule.Index)] = key;
+                var definition = PeerDefinition(policy, rule);
+                known = (definition, Hash(definition));
+                _peerKeys[(policy.Index, direction, rule.Index)] = known;
             }
 
-            return key;
+            return known;
         }
 
         /// <summary>The peer addresses of a rule, computed once per distinct peer definition. Hosts come out sorted by
         /// walking an address-sorted index of every workload address.</summary>
-        private AddressSet Peers(CompiledPolicy policy, CompiledRule rule, string key)
+        private AddressSet Peers(CompiledPolicy policy, Direction direction, CompiledRule rule, string key)
         {
             if (rule.AllPeers)
             {
                 return AddressSet.All;
             }
 
-            var (selectorBits, blocks) = PeerParts(policy, rule);
+            var blocks = rule.Peers.Where(p => p.Block is not null).Select(p => p.Block!);
             var ranges = AddressRange.Merge(blocks.SelectMany(AddressRange.FromBlock));
             if (_peers.TryGetValue(key, out var cached))
             {
-                return AddressSet.CreateSorted([.. cached.Hosts], ranges);
+                return AddressSet.ShareSorted(cached.Hosts, ranges);
             }
 
+            // Hosts of a definition an earlier compilation computed, still valid for this snapshot.
+            var definition = cache is null ? null : PeerKey(policy, direction, rule).Definition;
+            if (definition is not null && cache!.TryGetPeers(definition, out var hosts))
+            {
+                var reused = AddressSet.ShareSorted(hosts, ranges);
+                _peers[key] = reused;
+                return reused;
+            }
+
+            var (selectorBits, _) = PeerParts(policy, rule);
             var set = AddressSet.CreateSorted([.. SelectedHosts(selectorBits)], ranges);
             _peers[key] = set;
+            if (definition is not null)
+            {
+                cache!.SetPeers(definition, set.Hosts, CompileCache.Terms(policy, rule));
+            }
+
             return set;
         }
 
@@ -596,6 +645,36 @@ public static class RulePlanCompiler
             var hosts = new List<IPAddress>();
             if (SelectorIndex.IsEmpty(bits))
             {
+                return hosts;
+            }
+
+            if (_byAddress is null && SelectorIndex.CountOf(bits) * 16 < index.Endpoints.Length)
+            {
+                // A few workloads: sorting their addresses gives the same list as walking the sorted list of all of them.
+                var selected = new List<(UInt128 Value, bool V6, int Endpoint, IPAddress Address)>();
+                foreach (var member in SelectorIndex.Members(bits))
+                {
+                    var endpoint = index.Endpoints[member];
+                    if (!endpoint.IsWorkload)
+                    {
+                        continue;
+                    }
+
+                    foreach (var address in endpoint.Addresses)
+                    {
+                        selected.Add((IpMath.ToUInt128(address, out var isV6), isV6, member, address));
+                    }
+                }
+
+                selected.Sort((a, b) => a.V6 != b.V6 ? a.V6.CompareTo(b.V6) : a.Value != b.Value ? a.Value.CompareTo(b.Value) : a.Endpoint.CompareTo(b.Endpoint));
+                for (var i = 0; i < selected.Count; i++)
+                {
+                    if (i == 0 || selected[i].Value != selected[i - 1].Value || selected[i].V6 != selected[i - 1].V6)
+                    {
+                        hosts.Add(selected[i].Address);
+                    }
+                }
+
                 return hosts;
             }
 
@@ -687,7 +766,7 @@ public static class RulePlanCompiler
 
         private (ulong[] Selectors, List<IPBlock> Blocks) PeerParts(CompiledPolicy policy, CompiledRule rule)
         {
-            var bits = _selectors.NewBits();
+            var bits = Selectors.NewBits();
             var blocks = new List<IPBlock>();
             foreach (var peer in rule.Peers)
             {
@@ -697,7 +776,7 @@ public static class RulePlanCompiler
                 }
                 else
                 {
-                    SelectorIndex.Or(bits, _selectors.Select(peer.PodSelector, peer.NamespaceSelector, policy.Policy.Namespace));
+                    SelectorIndex.Or(bits, Selectors.Select(peer.PodSelector, peer.NamespaceSelector, policy.Policy.Namespace));
                 }
             }
 

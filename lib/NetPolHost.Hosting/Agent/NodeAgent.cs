@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NetPolHost.Backends;
 using NetPolHost.Hosting.Diagnostics;
-using NetPolHost.Matching;
 using NetPolHost.Model;
 using NetPolHost.Planning;
 using NetPolHost.Sources;
@@ -47,6 +46,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
     private readonly Backoff _retry = NewRetryBackoff(); // failures in a row, for the retry delay
     private DateTimeOffset? _retryAt;
     private DateTimeOffset _pendingChangedAt = DateTimeOffset.MaxValue; // the earliest change not yet in force
+    private IncrementalPlanCompiler? _compiler; // the plan's compiler, keeping its work between changes
 
     /// <summary>Creates the agent (normally through dependency injection: <c>AddNodeAgent()</c>).</summary>
     /// <param name="backend">The host firewall.</param>
@@ -339,12 +339,14 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
                 return null;
             }
 
-            var plan = RulePlanCompiler.Compile(new PolicyMatcher(merged), new RulePlanOptions
+            // The compiler keeps what it computed for the last views and recompiles only what the change touches.
+            _compiler ??= new IncrementalPlanCompiler(new RulePlanOptions
             {
                 NodeName = Settings.NodeName,
                 NodeAddresses = Settings.NodeAddresses.Count == 0 ? null : [.. Settings.NodeAddresses.Select(IPAddress.Parse)],
                 HostEndpoints = [.. Settings.HostEndpoints],
             });
+            var plan = _compiler.Compile(merged);
 
             // A plan the backend cannot express is refused here, before anything is applied.
             _backend.EnsureCanExpress(plan);
