@@ -57,9 +57,10 @@ internal static class Common
     /// <param name="paths">The paths; '-' for standard input.</param>
     /// <param name="io">Where to read and write.</param>
     /// <param name="defaultNamespace">The namespace of objects that name none (<c>--namespace</c>), or <see langword="null"/>.</param>
-    public static Manifests Load(string[] paths, CliIO io, string? defaultNamespace = null)
+    /// <param name="recordLocations">Whether to record where the fields of policies are (for lint).</param>
+    public static Manifests Load(string[] paths, CliIO io, string? defaultNamespace = null, bool recordLocations = false)
     {
-        var result = LoadAll(paths, io, defaultNamespace);
+        var result = LoadAll(paths, io, defaultNamespace, recordLocations);
         if (defaultNamespace is not null)
         {
             return result;
@@ -73,9 +74,9 @@ internal static class Common
         return result with { Errors = [.. result.Errors.Select(Hinted)] };
     }
 
-    private static Manifests LoadAll(string[] paths, CliIO io, string? defaultNamespace)
+    private static Manifests LoadAll(string[] paths, CliIO io, string? defaultNamespace, bool recordLocations)
     {
-        var loader = new ManifestLoader(new ManifestLoaderOptions { MaxFileBytes = io.LoaderOptions.MaxFileBytes, DefaultNamespace = defaultNamespace });
+        var loader = new ManifestLoader(new ManifestLoaderOptions { MaxFileBytes = io.LoaderOptions.MaxFileBytes, DefaultNamespace = defaultNamespace, RecordPolicyFieldLocations = recordLocations });
         var stdin = paths.Count(p => p == "-");
         if (stdin > 1)
         {
@@ -263,7 +264,16 @@ internal sealed record Manifests(ClusterSnapshot Snapshot, IReadOnlyList<Manifes
     /// <summary>When there was nothing to read (no manifest file, an empty or too large standard input): what to say.</summary>
     public string? Problem { get; init; }
 
-    public static Manifests From(LoadResult result) => new(result.Snapshot, result.Errors, result.Notes, result.Files);
+    /// <summary>Where the fields of the policies are, when the load recorded them (<see cref="LoadResult.PolicyLocations"/>).</summary>
+    public IReadOnlyDictionary<string, FieldLocations>? Locations { get; init; }
+
+    /// <summary>Files read under another name than they are shown with (standard input's private copy): file to name.</summary>
+    public IReadOnlyDictionary<string, string> Renamed { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>How a file read is shown (<c>&lt;stdin&gt;</c> for standard input).</summary>
+    public string Shown(string file) => Renamed.TryGetValue(file, out var name) ? name : file;
+
+    public static Manifests From(LoadResult result) => new(result.Snapshot, result.Errors, result.Notes, result.Files) { Locations = result.PolicyLocations };
 
     public static Manifests Failed(string message) =>
         new(ClusterSnapshot.Empty, [new ManifestDiagnostic(DiagnosticSeverity.Error, Common.StandardInputName, 0, 0, string.Empty, message)], [], [])
@@ -274,7 +284,7 @@ internal sealed record Manifests(ClusterSnapshot Snapshot, IReadOnlyList<Manifes
     /// <summary>Names a file differently in every diagnostic (its place, and mentions such as "first at FILE:3").</summary>
     public Manifests Rename(string file, string name)
     {
-        ManifestDiagnostic Renamed(ManifestDiagnostic d) =>
+        ManifestDiagnostic WithName(ManifestDiagnostic d) =>
             d with { File = d.File == file ? name : d.File, Message = d.Message.Replace(file, name, StringComparison.Ordinal) };
 
         // The same order as the loader's: by file, line and column, otherwise as found.
@@ -283,9 +293,10 @@ internal sealed record Manifests(ClusterSnapshot Snapshot, IReadOnlyList<Manifes
 
         return this with
         {
-            Errors = Sorted(Errors.Select(Renamed)),
-            Notes = Sorted(Notes.Select(Renamed)),
+            Errors = Sorted(Errors.Select(WithName)),
+            Notes = Sorted(Notes.Select(WithName)),
             Files = [.. Files.Select(f => f == file ? name : f)],
+            Renamed = new Dictionary<string, string>(Renamed, StringComparer.Ordinal) { [file] = name },
         };
     }
 }

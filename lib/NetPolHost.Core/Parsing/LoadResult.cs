@@ -25,6 +25,11 @@ public sealed class LoadResult
     /// <summary>The files read.</summary>
     public IReadOnlyList<string> Files { get; }
 
+    /// <summary>Where the fields of each NetworkPolicy and cluster policy are, by the object as diagnostics name it
+    /// (<c>NetworkPolicy namespace/name</c>, <c>ClusterNetworkPolicy name</c>); empty unless the load was made with
+    /// <see cref="ManifestLoaderOptions.RecordPolicyFieldLocations"/>.</summary>
+    public IReadOnlyDictionary<string, FieldLocations> PolicyLocations { get; internal init; } = new Dictionary<string, FieldLocations>(StringComparer.Ordinal);
+
     /// <summary>Whether there were no errors.</summary>
     public bool IsValid => Errors.Count == 0;
 

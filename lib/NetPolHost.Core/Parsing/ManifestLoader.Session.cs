@@ -21,11 +21,15 @@ public sealed partial class ManifestLoader
         private readonly Dictionary<string, (string Identity, string File, int Line)> _clusterPolicyNames = new(StringComparer.Ordinal);
         private readonly List<(string File, BoundObject Bound)> _placed = [];
         private readonly List<BoundObject> _objects = [];
+        private readonly Dictionary<string, FieldLocations> _locations = new(StringComparer.Ordinal);
 
         public List<string> Files { get; } = [];
 
         /// <summary>The namespace of objects that name none, or <see langword="null"/>.</summary>
         public string? DefaultNamespace { get; init; }
+
+        /// <summary>Whether the places of the fields of policies are recorded.</summary>
+        public bool RecordPolicyFields { get; init; }
 
         /// <summary>The number of errors so far.</summary>
         public int ErrorCount => _errors.Count;
@@ -101,6 +105,11 @@ public sealed partial class ManifestLoader
 
             _seen[bound.Identity] = (file, bound.Line);
             _objects.Add(bound);
+            if (bound.Fields is { } fields)
+            {
+                _locations[bound.Identity] = new FieldLocations(bound.Identity, file, bound.Line, bound.Column, fields);
+            }
+
             _placed.Add((file, bound));
             switch (bound.Value)
             {
@@ -158,7 +167,7 @@ public sealed partial class ManifestLoader
 
             var snapshot = ClusterSnapshot.Create(_namespaces, _pods, _nodes, _hostEndpoints, _policies, _clusterPolicies, _services);
             NoteUnlistedNamespaces(snapshot);
-            return new LoadResult(snapshot, Sorted(_errors), Sorted(_notes), Files);
+            return new LoadResult(snapshot, Sorted(_errors), Sorted(_notes), Files) { PolicyLocations = _locations };
         }
     }
 }

@@ -44,7 +44,7 @@ public sealed partial class ManifestLoader
     internal LoadResult LoadPaths(IEnumerable<string> paths, ManifestFileCache? cache)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var session = new Session { DefaultNamespace = _options.DefaultNamespace };
+        var session = NewSession();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
@@ -74,14 +74,25 @@ public sealed partial class ManifestLoader
     /// <param name="text">YAML (one or more documents) or JSON.</param>
     /// <param name="sourceName">The name used in diagnostics.</param>
     /// <returns>The result.</returns>
-    public static LoadResult LoadText(string text, string sourceName = "<input>")
+    public static LoadResult LoadText(string text, string sourceName = "<input>") => LoadText(text, sourceName, null);
+
+    /// <summary>Loads manifests from text, with options.</summary>
+    /// <param name="text">YAML (one or more documents) or JSON.</param>
+    /// <param name="sourceName">The name used in diagnostics.</param>
+    /// <param name="options">Options (the default namespace, whether to record field locations), or
+    /// <see langword="null"/> for the defaults.</param>
+    /// <returns>The result.</returns>
+    public static LoadResult LoadText(string text, string sourceName, ManifestLoaderOptions? options)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var session = new Session();
+        ArgumentNullException.ThrowIfNull(sourceName);
+        var session = new Session { DefaultNamespace = options?.DefaultNamespace, RecordPolicyFields = options?.RecordPolicyFieldLocations ?? false };
         session.Files.Add(sourceName);
         ReadDocuments(session, sourceName, text, null, given: false);
         return session.Finish();
     }
+
+    private Session NewSession() => new() { DefaultNamespace = _options.DefaultNamespace, RecordPolicyFields = _options.RecordPolicyFieldLocations };
 
     /// <summary>Loads manifests from raw bytes (UTF-8, or UTF-16 with a byte order mark).</summary>
     /// <param name="content">The bytes.</param>
@@ -90,7 +101,7 @@ public sealed partial class ManifestLoader
     public LoadResult LoadBytes(byte[] content, string sourceName = "<input>")
     {
         ArgumentNullException.ThrowIfNull(content);
-        var session = new Session { DefaultNamespace = _options.DefaultNamespace };
+        var session = NewSession();
         session.Files.Add(sourceName);
         ReadContent(session, sourceName, content, given: true);
         return session.Finish();
@@ -126,7 +137,7 @@ public sealed partial class ManifestLoader
         var stamp = (info.Length, info.LastWriteTimeUtc);
         if (!cache.TryGet(file, stamp, out var entry))
         {
-            var own = new Session { DefaultNamespace = session.DefaultNamespace };
+            var own = new Session { DefaultNamespace = session.DefaultNamespace, RecordPolicyFields = session.RecordPolicyFields };
             ReadFile(own, file, given);
             entry = own.Capture(stamp);
             cache.Set(file, entry);
@@ -394,6 +405,11 @@ public sealed partial class ManifestLoader
 
         if (bound!.Value is not null)
         {
+            if (session.RecordPolicyFields && bound.Value is NetworkPolicy or ClusterNetworkPolicy)
+            {
+                bound = bound with { Fields = FieldLocations.Record(root) };
+            }
+
             session.AddObject(bound, file);
         }
     }

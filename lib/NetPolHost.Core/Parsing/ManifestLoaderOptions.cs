@@ -16,4 +16,10 @@ public sealed class ManifestLoaderOptions
     /// write time changed (watchers of large folders use this). Such a loader is not thread-safe.</summary>
     /// <value>Default <see langword="false"/>.</value>
     public bool ReuseUnchangedFiles { get; set; }
+
+    /// <summary>Whether the load records where the fields of each NetworkPolicy and cluster policy are
+    /// (<see cref="LoadResult.PolicyLocations"/>), for tools that point at fields, such as the linter. Only a compact
+    /// map from field path to line and column is kept per policy, never a parse tree; other objects keep nothing.</summary>
+    /// <value>Default <see langword="false"/>.</value>
+    public bool RecordPolicyFieldLocations { get; set; }
 }
