@@ -266,25 +266,20 @@ internal sealed class ClusterIndex
     private readonly Dictionary<(string, string), EndpointInfo> _pods;
     private readonly Dictionary<(string, string), EndpointInfo> _hostEndpoints;
     private readonly Dictionary<(UInt128, bool), EndpointInfo> _workloadByAddress;
-    private readonly Dictionary<(UInt128, bool), string> _nodeByAddress;
-    private readonly Dictionary<string, Node> _nodes;
+    private readonly Dictionary<(UInt128, bool), string> _nodeByAddress = [];
+    private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
 
     public ClusterIndex(ClusterSnapshot snapshot)
+        : this(snapshot, null)
+    {
+    }
+
+    /// <summary>Indexes a snapshot, taking from <paramref name="previous"/> (the index of an earlier snapshot) the
+    /// endpoints and policies that are the same objects at the same places.</summary>
+    public ClusterIndex(ClusterSnapshot snapshot, ClusterIndex? previous)
     {
         Snapshot = snapshot;
-        var items = new List<(string Ns, string Name, int Kind, Pod? Pod, HostEndpoint? Host)>();
-        items.AddRange(snapshot.Pods.Select(p => (p.Namespace, p.Name, 0, (Pod?)p, (HostEndpoint?)null)));
-        items.AddRange(snapshot.HostEndpoints.Select(h => (h.Namespace, h.Name, 1, (Pod?)null, (HostEndpoint?)h)));
-        items.Sort((a, b) =>
-        {
-            var c = string.CompareOrdinal(a.Ns, b.Ns);
-            if (c == 0)
-            {
-                c = string.CompareOrdinal(a.Name, b.Name);
-            }
-
-            return c != 0 ? c : a.Kind.CompareTo(b.Kind);
-        });
+        var items = Merge(snapshot.Pods, snapshot.HostEndpoints);
 
         var nsLabels = new Dictionary<string, LabelMap>(StringComparer.Ordinal);
         Endpoints = new EndpointInfo[items.Count];
@@ -301,30 +296,10 @@ internal sealed class ClusterIndex
                 nsLabels[ns] = labels;
             }
 
-            // A pod and a host endpoint are told apart by kind, never by "??": a pending pod has no node name, and
-            // falling through to the (absent) host endpoint would fail.
-            var addresses = pod is not null ? pod.IPs : host!.IPs;
-            var v4 = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
-            var v6 = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6);
-            var info = new EndpointInfo
-            {
-                Index = i,
-                Kind = kind == 0 ? EndpointKind.Pod : EndpointKind.HostEndpoint,
-                Namespace = ns,
-                Name = name,
-                Labels = pod is not null ? pod.Labels : host!.Labels,
-                NamespaceLabels = labels,
-                NodeName = pod is not null ? pod.NodeName : host!.NodeName,
-                HostNetwork = pod is not null && pod.HostNetwork,
-                Ports = pod is not null ? pod.Ports : host!.Ports,
-                Addresses = addresses,
-                HasV4 = v4 is not null,
-                V4 = v4 is null ? default : IpMath.ToUInt128(v4, out _),
-                HasV6 = v6 is not null,
-                V6 = v6 is null ? default : IpMath.ToUInt128(v6, out _),
-                Pod = pod,
-                HostEndpoint = host,
-            };
+            var reused = previous is null ? null
+                : kind == 0 ? previous.FindPod(ns, name) is { } p && ReferenceEquals(p.Pod, pod) ? p : null
+                : previous.FindHostEndpoint(ns, name) is { } h && ReferenceEquals(h.HostEndpoint, host) ? h : null;
+            var info = reused is not null && reused.Index == i && reused.NamespaceLabels.Equals(labels) ? reused : NewEndpoint(i, ns, name, kind, pod, host, labels);
             Endpoints[i] = info;
             if (_namespaceRanges.TryGetValue(ns, out var range))
             {
@@ -346,15 +321,98 @@ internal sealed class ClusterIndex
 
             if (info.IsWorkload)
             {
-                foreach (var address in addresses)
+                foreach (var address in info.Addresses)
                 {
-                    _workloadByAddress.TryAdd((IpMath.ToUInt128(address, out var isV6), isV6), info);
+                    if (!_workloadByAddress.TryAdd((IpMath.ToUInt128(address, out var isV6), isV6), info))
+                    {
+                        SharedAddresses.Add((IpMath.ToUInt128(address, out _), isV6));
+                    }
                 }
             }
         }
 
-        _nodes = new(StringComparer.Ordinal);
-        _nodeByAddress = new();
+        FinishNodes(snapshot);
+        Policies = new CompiledPolicy[snapshot.Policies.Count];
+        for (var i = 0; i < Policies.Length; i++)
+        {
+            var policy = snapshot.Policies[i];
+            Policies[i] = previous is not null && i < previous.Policies.Length && ReferenceEquals(previous.Policies[i].Policy, policy)
+                ? previous.Policies[i]
+                : CompiledPolicy.Compile(policy, i);
+        }
+
+        AdminPolicies = CompiledClusterPolicy.CompileTier(snapshot.ClusterPolicies, PolicyTier.Admin);
+        BaselinePolicies = CompiledClusterPolicy.CompileTier(snapshot.ClusterPolicies, PolicyTier.Baseline);
+        _policiesByNamespace = Policies.GroupBy(p => p.Policy.Namespace, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        NamespaceLabelsByName = nsLabels;
+    }
+
+    /// <summary>Pods and host endpoints (each sorted by namespace and name, ordinal) merged in that order, a pod before a
+    /// host endpoint of the same name.</summary>
+    private static List<(string Ns, string Name, int Kind, Pod? Pod, HostEndpoint? Host)> Merge(ValueList<Pod> pods, ValueList<HostEndpoint> hosts)
+    {
+        var items = new List<(string Ns, string Name, int Kind, Pod? Pod, HostEndpoint? Host)>(pods.Count + hosts.Count);
+        int i = 0, j = 0;
+        while (i < pods.Count || j < hosts.Count)
+        {
+            var takePod = j == hosts.Count;
+            if (!takePod && i < pods.Count)
+            {
+                var c = string.CompareOrdinal(pods[i].Namespace, hosts[j].Namespace);
+                if (c == 0)
+                {
+                    c = string.CompareOrdinal(pods[i].Name, hosts[j].Name);
+                }
+
+                takePod = c <= 0;
+            }
+
+            if (takePod)
+            {
+                var p = pods[i++];
+                items.Add((p.Namespace, p.Name, 0, p, null));
+            }
+            else
+            {
+                var h = hosts[j++];
+                items.Add((h.Namespace, h.Name, 1, null, h));
+            }
+        }
+
+        return items;
+    }
+
+    private static EndpointInfo NewEndpoint(int i, string ns, string name, int kind, Pod? pod, HostEndpoint? host, LabelMap labels)
+    {
+        // A pod and a host endpoint are told apart by kind, never by "??": a pending pod has no node name, and
+        // falling through to the (absent) host endpoint would fail.
+        var addresses = pod is not null ? pod.IPs : host!.IPs;
+        var v4 = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+        var v6 = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6);
+        return new EndpointInfo
+        {
+            Index = i,
+            Kind = kind == 0 ? EndpointKind.Pod : EndpointKind.HostEndpoint,
+            Namespace = ns,
+            Name = name,
+            Labels = pod is not null ? pod.Labels : host!.Labels,
+            NamespaceLabels = labels,
+            NodeName = pod is not null ? pod.NodeName : host!.NodeName,
+            HostNetwork = pod is not null && pod.HostNetwork,
+            Ports = pod is not null ? pod.Ports : host!.Ports,
+            Addresses = addresses,
+            HasV4 = v4 is not null,
+            V4 = v4 is null ? default : IpMath.ToUInt128(v4, out _),
+            HasV6 = v6 is not null,
+            V6 = v6 is null ? default : IpMath.ToUInt128(v6, out _),
+            Pod = pod,
+            HostEndpoint = host,
+        };
+    }
+
+    private void FinishNodes(ClusterSnapshot snapshot)
+    {
         foreach (var node in snapshot.Nodes)
         {
             _nodes[node.Name] = node;
@@ -371,16 +429,12 @@ internal sealed class ClusterIndex
                 _nodeByAddress.TryAdd((IpMath.ToUInt128(address, out var isV6), isV6), pod.NodeName!);
             }
         }
-
-        Policies = [.. snapshot.Policies.Select(CompiledPolicy.Compile)];
-        AdminPolicies = CompiledClusterPolicy.CompileTier(snapshot.ClusterPolicies, PolicyTier.Admin);
-        BaselinePolicies = CompiledClusterPolicy.CompileTier(snapshot.ClusterPolicies, PolicyTier.Baseline);
-        _policiesByNamespace = Policies.GroupBy(p => p.Policy.Namespace, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
-        NamespaceLabelsByName = nsLabels;
     }
 
     public ClusterSnapshot Snapshot { get; }
+
+    /// <summary>Addresses that more than one workload has.</summary>
+    public HashSet<(UInt128 Value, bool V6)> SharedAddresses { get; } = [];
 
     public EndpointInfo[] Endpoints { get; }
 

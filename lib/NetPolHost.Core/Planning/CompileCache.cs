@@ -42,7 +42,7 @@ internal sealed class CompileCache
 
     private sealed record PeerEntry(ValueList<IPAddress> Hosts, Term[] Terms);
 
-    private sealed record NamedEntry(List<(PortSet Ports, AddressSet Peers, string Signature)> Groups, Term[] Terms, HashSet<string> Names);
+    private sealed record NamedEntry(List<(PortSet Ports, AddressSet Peers, string Signature)> Groups, Term[] Terms, (Protocol Protocol, string Name)[] Named, IPBlock[] Blocks, bool AllPeers);
 
     /// <summary>The selector terms of a rule's peers (ipBlocks are not selectors).</summary>
     public static Term[] Terms(CompiledPolicy policy, CompiledRule rule) =>
@@ -82,9 +82,14 @@ internal sealed class CompileCache
         return false;
     }
 
-    public void SetNamedEgress(string definition, List<(PortSet Ports, AddressSet Peers, string Signature)> groups, Term[] terms, IEnumerable<string> names)
+    public void SetNamedEgress(string definition, List<(PortSet Ports, AddressSet Peers, string Signature)> groups, Term[] terms, CompiledRule rule)
     {
-        _named[definition] = new NamedEntry(groups, terms, names.ToHashSet(StringComparer.Ordinal));
+        _named[definition] = new NamedEntry(
+            groups,
+            terms,
+            [.. rule.Ports.Where(p => p.Name is not null).Select(p => (p.Protocol, p.Name!))],
+            [.. rule.Peers.Where(p => p.Block is not null).Select(p => p.Block!)],
+            rule.AllPeers);
         _usedNamed.Add(definition);
     }
 
@@ -142,31 +147,34 @@ internal sealed class CompileCache
     /// <summary>Starts counting <see cref="PeerSets"/> again.</summary>
     public void ResetCounts() => PeerSets = default;
 
-    /// <summary>Drops the entries that the changes between two snapshots can alter.</summary>
-    /// <param name="before">The snapshot the entries were computed for.</param>
-    /// <param name="after">The new snapshot.</param>
+    /// <summary>Brings the entries up to date with the changes between two snapshots: an entry a changed pod touches is
+    /// patched (the pod's old addresses out, its new ones in), or dropped when an address is shared by several workloads
+    /// or a namespace relabel touches it too; an entry a namespace relabel touches is dropped.</summary>
+    /// <param name="before">The snapshot the entries were computed for, and its index.</param>
+    /// <param name="after">The new snapshot, and its index.</param>
     /// <param name="pods">The pods that differ (added: no old one; removed: no new one).</param>
     /// <param name="namespaces">The namespaces whose labels differ, with both label sets.</param>
-    public void Invalidate(ClusterSnapshot before, ClusterSnapshot after, IReadOnlyList<(Pod? Old, Pod? New)> pods, IReadOnlyList<(string Name, LabelMap Old, LabelMap New)> namespaces)
+    public void Invalidate(ClusterIndex before, ClusterIndex after, IReadOnlyList<(Pod? Old, Pod? New)> pods, IReadOnlyList<(string Name, LabelMap Old, LabelMap New)> namespaces)
     {
         if (pods.Count == 0 && namespaces.Count == 0)
         {
             return;
         }
 
-        bool Affected(Term[] terms)
+        // The pods' addresses, and whether every one of them belongs to one workload only (then patching is exact).
+        var changed = pods.Select(p => (
+                p.Old,
+                p.New,
+                OldLabels: p.Old is null ? LabelMap.Empty : before.LabelsOfNamespace(p.Old.Namespace),
+                NewLabels: p.New is null ? LabelMap.Empty : after.LabelsOfNamespace(p.New.Namespace)))
+            .ToList();
+        var patchable = pods.SelectMany(p => (p.Old?.IPs ?? default).Concat(p.New?.IPs ?? default))
+            .All(a => !before.SharedAddresses.Contains(Key(a)) && !after.SharedAddresses.Contains(Key(a)));
+
+        bool Relabelled(Term[] terms)
         {
             foreach (var term in terms)
             {
-                foreach (var (old, now) in pods)
-                {
-                    if ((old is not null && term.Matches(old, before.NamespaceLabels(old.Namespace)))
-                        || (now is not null && term.Matches(now, after.NamespaceLabels(now.Namespace))))
-                    {
-                        return true;
-                    }
-                }
-
                 if (term.Namespaces is { } selector)
                 {
                     foreach (var (_, old, now) in namespaces)
@@ -182,24 +190,177 @@ internal sealed class CompileCache
             return false;
         }
 
+        static bool Selected(Term[] terms, Pod pod, LabelMap namespaceLabels) => terms.Any(t => t.Matches(pod, namespaceLabels));
+
         foreach (var (definition, entry) in _peers.ToList())
         {
-            if (Affected(entry.Terms))
+            if (Relabelled(entry.Terms))
             {
                 _peers.Remove(definition);
+                continue;
+            }
+
+            var removed = new List<IPAddress>();
+            var added = new List<IPAddress>();
+            foreach (var (old, now, oldLabels, newLabels) in changed)
+            {
+                if (old is not null && Selected(entry.Terms, old, oldLabels))
+                {
+                    removed.AddRange(old.IPs);
+                }
+
+                if (now is not null && Selected(entry.Terms, now, newLabels))
+                {
+                    added.AddRange(now.IPs);
+                }
+            }
+
+            if (removed.Count + added.Count == 0)
+            {
+                continue;
+            }
+
+            if (!patchable)
+            {
+                _peers.Remove(definition);
+                continue;
+            }
+
+            _peers[definition] = entry with { Hosts = Patch(entry.Hosts, removed, added) };
+        }
+
+        foreach (var (definition, entry) in _named.ToList())
+        {
+            if (Relabelled(entry.Terms))
+            {
+                _named.Remove(definition);
+                continue;
+            }
+
+            var removed = new Dictionary<string, (PortSet Ports, List<IPAddress> Hosts)>(StringComparer.Ordinal);
+            var added = new Dictionary<string, (PortSet Ports, List<IPAddress> Hosts)>(StringComparer.Ordinal);
+            foreach (var (old, now, oldLabels, newLabels) in changed)
+            {
+                Contribute(entry, old, oldLabels, removed);
+                Contribute(entry, now, newLabels, added);
+            }
+
+            if (removed.Count + added.Count == 0)
+            {
+                continue;
+            }
+
+            if (!patchable)
+            {
+                _named.Remove(definition);
+                continue;
+            }
+
+            var groups = entry.Groups.ToDictionary(g => g.Signature, g => (g.Ports, g.Peers), StringComparer.Ordinal);
+            foreach (var signature in removed.Keys.Concat(added.Keys).Distinct(StringComparer.Ordinal))
+            {
+                var hosts = groups.TryGetValue(signature, out var group) ? group.Peers.Hosts : default;
+                var ports = group.Ports ?? (added.TryGetValue(signature, out var a) ? a.Ports : removed[signature].Ports);
+                var patched = Patch(hosts, removed.TryGetValue(signature, out var r) ? r.Hosts : [], added.TryGetValue(signature, out var n) ? n.Hosts : []);
+                if (patched.IsEmpty)
+                {
+                    groups.Remove(signature);
+                }
+                else
+                {
+                    groups[signature] = (ports, AddressSet.ShareSorted(patched, []));
+                }
+            }
+
+            _named[definition] = entry with { Groups = [.. groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Value.Ports, g.Value.Peers, g.Key))] };
+        }
+    }
+
+    /// <summary>What one workload adds to an egress named-port resolution (as the compiler's walk over destinations
+    /// finds it): its addresses the rule's peers admit, in the group of the ports its names resolve to.</summary>
+    private static void Contribute(NamedEntry entry, Pod? pod, LabelMap namespaceLabels, Dictionary<string, (PortSet Ports, List<IPAddress> Hosts)> groups)
+    {
+        if (pod is null || pod.HostNetwork || pod.IPs.IsEmpty)
+        {
+            return;
+        }
+
+        var resolved = new List<PortRange>();
+        foreach (var (protocol, name) in entry.Named)
+        {
+            foreach (var port in pod.Ports)
+            {
+                if (port.Protocol == protocol && string.Equals(port.Name, name, StringComparison.Ordinal))
+                {
+                    resolved.Add(new PortRange(protocol, port.Port, port.Port));
+                    break;
+                }
             }
         }
 
-        // A named-port resolution also depends on every workload serving one of its names (a rule without peers takes
-        // every workload, whatever its labels).
-        var named = pods.SelectMany(p => new[] { p.Old, p.New }).Where(p => p is { HostNetwork: false })
-            .SelectMany(p => p!.Ports).Select(p => p.Name).Where(n => !string.IsNullOrEmpty(n)).ToHashSet(StringComparer.Ordinal);
-        foreach (var (definition, entry) in _named.ToList())
+        if (resolved.Count == 0)
         {
-            if (entry.Names.Overlaps(named!) || Affected(entry.Terms))
+            return;
+        }
+
+        var bySelector = entry.AllPeers || entry.Terms.Any(t => t.Matches(pod, namespaceLabels));
+        var addresses = pod.IPs.Where(a =>
+        {
+            if (bySelector)
             {
-                _named.Remove(definition);
+                return true;
+            }
+
+            var value = IpMath.ToUInt128(a, out var v6);
+            return entry.Blocks.Any(b => b.Contains(value, v6));
+        }).ToList();
+        if (addresses.Count == 0)
+        {
+            return;
+        }
+
+        var ports = PortSet.Create(resolved);
+        var signature = RulePlanCompiler.PortSignature(ports);
+        if (!groups.TryGetValue(signature, out var group))
+        {
+            groups[signature] = group = (ports, []);
+        }
+
+        group.Hosts.AddRange(addresses);
+    }
+
+    /// <summary>A sorted, distinct host list without <paramref name="removed"/> and with <paramref name="added"/>.</summary>
+    private static ValueList<IPAddress> Patch(ValueList<IPAddress> hosts, List<IPAddress> removed, List<IPAddress> added)
+    {
+        var gone = removed.Select(Key).ToHashSet();
+        var result = new List<(UInt128 Value, bool V6, IPAddress Address)>(hosts.Count + added.Count);
+        foreach (var host in hosts)
+        {
+            var key = Key(host);
+            if (!gone.Contains(key))
+            {
+                result.Add((key.Value, key.V6, host));
             }
         }
+
+        foreach (var host in added)
+        {
+            var key = Key(host);
+            result.Add((key.Value, key.V6, host));
+        }
+
+        result.Sort((a, b) => a.V6 != b.V6 ? a.V6.CompareTo(b.V6) : a.Value.CompareTo(b.Value));
+        var distinct = new List<IPAddress>(result.Count);
+        for (var i = 0; i < result.Count; i++)
+        {
+            if (i == 0 || result[i].Value != result[i - 1].Value || result[i].V6 != result[i - 1].V6)
+            {
+                distinct.Add(result[i].Address);
+            }
+        }
+
+        return ValueList<IPAddress>.Wrap([.. distinct]);
     }
+
+    private static (UInt128 Value, bool V6) Key(IPAddress address) => (IpMath.ToUInt128(address, out var v6), v6);
 }

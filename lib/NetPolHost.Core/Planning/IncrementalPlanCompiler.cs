@@ -9,9 +9,10 @@ namespace NetPolHost.Planning;
 /// <remarks>
 /// <para>The compiler keeps the snapshot it compiled last and, per NetworkPolicy peer definition (selectors and scope),
 /// the addresses it selects, and per egress rule with named ports, their resolution. Given the next snapshot it compares
-/// the two: a pod added, removed or changed drops the peer sets whose selectors match it before or after the change (and
-/// the named-port resolutions that name one of its ports); a namespace relabelled drops those whose namespace selectors
-/// judge the old and new labels differently; an edited policy brings new definitions, computed on first use. Everything
+/// the two: a pod added, removed or changed is taken out of the peer sets whose selectors matched it and put into those
+/// that match it now (likewise for the named-port resolutions), or those sets are computed again when one of its
+/// addresses is shared by several workloads; a namespace relabelled drops the sets whose namespace selectors judge the
+/// old and new labels differently; an edited policy brings new definitions, computed on first use. Everything
 /// else is reused; rule ids, hosts keys and the order of entries come out as in a full compilation, which walks the
 /// same policies in the same order. A change of host endpoints starts afresh; ClusterNetworkPolicy peers are computed
 /// on every call.</para>
@@ -21,7 +22,7 @@ namespace NetPolHost.Planning;
 public sealed class IncrementalPlanCompiler
 {
     private readonly CompileCache _cache = new();
-    private ClusterSnapshot? _snapshot;
+    private ClusterIndex? _index;
 
     /// <summary>Creates a compiler for one node.</summary>
     /// <param name="options">The node.</param>
@@ -51,19 +52,21 @@ public sealed class IncrementalPlanCompiler
     public RulePlan Compile(ClusterSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var previous = _snapshot;
-        _snapshot = null;
-        LastWasFull = previous is null || !Invalidate(previous, snapshot);
-        if (LastWasFull)
-        {
-            _cache.Clear();
-        }
-
-        _cache.ResetCounts();
+        var previous = _index;
+        _index = null;
         RulePlan plan;
+        ClusterIndex index;
         try
         {
-            plan = RulePlanCompiler.Compile(new ClusterIndex(snapshot), Options, _cache);
+            index = new ClusterIndex(snapshot, previous);
+            LastWasFull = previous is null || !Invalidate(previous, index);
+            if (LastWasFull)
+            {
+                _cache.Clear();
+            }
+
+            _cache.ResetCounts();
+            plan = RulePlanCompiler.Compile(index, Options, _cache);
         }
         catch
         {
@@ -72,14 +75,16 @@ public sealed class IncrementalPlanCompiler
         }
 
         LastPeerSets = _cache.PeerSets;
-        _snapshot = snapshot;
+        _index = index;
         return plan;
     }
 
-    /// <summary>Drops what the changes from <paramref name="before"/> to <paramref name="after"/> can alter; false when
+    /// <summary>Brings the cache up to date with the changes from one index's snapshot to the other's; false when
     /// the compiler must start afresh.</summary>
-    private bool Invalidate(ClusterSnapshot before, ClusterSnapshot after)
+    private bool Invalidate(ClusterIndex beforeIndex, ClusterIndex afterIndex)
     {
+        var before = beforeIndex.Snapshot;
+        var after = afterIndex.Snapshot;
         if (ReferenceEquals(before, after))
         {
             return true;
@@ -104,7 +109,7 @@ public sealed class IncrementalPlanCompiler
             }
         }
 
-        _cache.Invalidate(before, after, pods, namespaces);
+        _cache.Invalidate(beforeIndex, afterIndex, pods, namespaces);
         return true;
     }
 

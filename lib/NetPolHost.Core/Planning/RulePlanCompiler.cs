@@ -73,6 +73,9 @@ public static class RulePlanCompiler
 
     private const int PolicyIdDigits = 10;
 
+    /// <summary>The text of a resolved port set in entry ids and hosts keys (named-port resolutions).</summary>
+    internal static string PortSignature(PortSet ports) => Compilation.PortSignature(ports);
+
     private const int HostsKeyDigits = 12;
 
     private sealed class Compilation(ClusterIndex index, RulePlanOptions options, Func<string, string> digest, CompileCache? cache = null)
@@ -557,7 +560,7 @@ public static class RulePlanCompiler
             var result = FinishGroups(groups, cacheKey);
             if (lookup is not null)
             {
-                cache!.SetNamedEgress(lookup, [.. result.Select(g => (g.Ports, g.Peers, g.Signature))], CompileCache.Terms(policy, rule), rule.Ports.Where(p => p.Name is not null).Select(p => p.Name!));
+                cache!.SetNamedEgress(lookup, [.. result.Select(g => (g.Ports, g.Peers, g.Signature))], CompileCache.Terms(policy, rule), rule);
             }
 
             return result;
@@ -812,7 +815,7 @@ public static class RulePlanCompiler
         /// <summary>The hosts key of a peer definition (or of a named-port resolution of one): unique to it.</summary>
         private string Hash(string definition) => _hostsKeys.Get(definition);
 
-        private static string PortSignature(PortSet ports) =>
+        internal static string PortSignature(PortSet ports) =>
             string.Join("-", ports.Ranges.Select(r => r.Protocol.ToKubernetesName().ToLowerInvariant() + r.First.ToString(CultureInfo.InvariantCulture) + (r.First == r.Last ? string.Empty : "x" + r.Last.ToString(CultureInfo.InvariantCulture))));
     }
 }

@@ -69,7 +69,7 @@ public sealed class IncrementalPlanCompilerTests
     }
 
     [Fact]
-    public void Compile_AfterAPodRelabel_ReusesThePeerSetsItDoesNotTouch()
+    public void Compile_AfterAPodRelabel_PatchesThePeerSetsInsteadOfComputingThem()
     {
         var snapshot = new ClusterBuilder().Namespace("x").Namespace("y")
             .Pod("x/a", "10.0.0.1", "app=web", node: "n")
@@ -94,8 +94,14 @@ public sealed class IncrementalPlanCompilerTests
         var plan = compiler.Compile(next);
 
         Assert.False(compiler.LastWasFull);
-        Assert.Equal((1, 1), compiler.LastPeerSets); // app=db reused; app=cache computed again
+        Assert.Equal((2, 0), compiler.LastPeerSets); // app=db reused as it was; app=cache patched (y/c put in)
         Assert.Equal(RulePlanCompiler.Compile(next, new RulePlanOptions { NodeName = "n" }), plan);
+        Assert.Contains(plan.Rules, r => r.Peers.Hosts.Contains(IPAddress.Parse("10.0.0.3")));
+
+        // An address two workloads share cannot be patched: the sets the pod is in are computed again.
+        var shared = next.With(pods: [next.FindPod("y", "b")! with { IPs = [IPAddress.Parse("10.0.0.3")] }]);
+        Assert.Equal(RulePlanCompiler.Compile(shared, new RulePlanOptions { NodeName = "n" }), compiler.Compile(shared));
+        Assert.Equal((1, 1), compiler.LastPeerSets); // app=cache untouched by y/b; app=db computed again
     }
 
     private static HostEndpoint HostEndpoint(string node, string address, string key, string value) => new()
