@@ -35,6 +35,11 @@ if (what is "stages" or "all" && OperatingSystem.IsLinux())
     await StageBenchmarks.RunAsync();
 }
 
+if (what is "agent-stages" or "stages" or "all" && OperatingSystem.IsLinux())
+{
+    await StageBenchmarks.RunAgentAsync();
+}
+
 if (what is "packets" or "all" && OperatingSystem.IsLinux())
 {
     await PacketBenchmarks.RunAsync();

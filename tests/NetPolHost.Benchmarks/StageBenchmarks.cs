@@ -1,9 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using NetPolHost.Hosting.Agent;
 using NetPolHost.Matching;
 using NetPolHost.Nftables;
 using NetPolHost.Parsing;
 using NetPolHost.Planning;
+using NetPolHost.Sources;
 using NetPolHost.TestKit;
 using NetPolHost.TestKit.Net;
 
@@ -104,6 +109,123 @@ internal static class StageBenchmarks
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>The node agent itself (nftables in a lab namespace, debounce 0) fed by a source that hands over each
+    /// loaded snapshot: time from the hand-over to the rules in the kernel (the agent's own latency), plus the load, and
+    /// the process's memory with the 10,000-pod snapshot in force, after the first apply and after the changes.</summary>
+    public static async Task RunAgentAsync(int changes = 200)
+    {
+        if (Namespaces.UnavailableReason() is { } reason)
+        {
+            Console.WriteLine("agent stage benchmarks skipped: " + reason);
+            return;
+        }
+
+        var dir = Path.Combine(Path.GetTempPath(), "netpolhost-agent15-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var change = ChangeFiles.Create(dir);
+            var loader = new ManifestLoader(new ManifestLoaderOptions { ReuseUnchangedFiles = true });
+            await using var lab = NetworkLab.Create();
+            var ns = lab.AddNode("agent15");
+            var source = new PushSource();
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.Services.AddSingleton<IClusterSource>(source);
+            builder.Services.AddNetPolHost()
+                .UseNftables(o =>
+                {
+                    o.NetworkNamespace = ns;
+                    o.DeleteConntrackEntriesOfDeniedFlows = false;
+                })
+                .AddNodeAgent(o =>
+                {
+                    o.NodeName = Node;
+                    o.Debounce = TimeSpan.Zero;
+                });
+            using var host = builder.Build();
+            await host.StartAsync();
+            var status = host.Services.GetRequiredService<IAgentStatusProvider>();
+            source.Push(loader.LoadPaths([dir]).GetSnapshotOrThrow());
+            while (!status.Current.Ready)
+            {
+                await Task.Delay(10);
+            }
+
+            Memory("agent memory after the first full apply (10,000-pod snapshot in force)");
+            var stages = new Stages();
+            var unchanged = 0;
+            for (var i = 0; i < changes; i++)
+            {
+                var kind = change.Next(i);
+                var load = Stopwatch.StartNew();
+                var snapshot = loader.LoadPaths([dir]).GetSnapshotOrThrow();
+                var loadMs = load.Elapsed.TotalMilliseconds;
+                var applies = status.Current.Applies;
+                source.Push(snapshot);
+                var waited = Stopwatch.StartNew();
+                while (status.Current.Applies == applies && waited.ElapsedMilliseconds < 2000)
+                {
+                    await Task.Delay(1);
+                }
+
+                if (status.Current.Applies == applies)
+                {
+                    unchanged++;
+                    continue;
+                }
+
+                var agentMs = status.Current.LastLatency!.Value.TotalMilliseconds;
+                stages.Add("agent: update handed over -> rules in the kernel (debounce 0)", agentMs);
+                stages.Add("agent: + load of the changed file (file source without its settle delay)", loadMs + agentMs);
+                stages.Add("  " + kind + ": agent, handed over -> kernel", agentMs);
+            }
+
+            Console.WriteLine($"the node agent (IncrementalPlanCompiler, nftables), {changes} changes ({unchanged} changed nothing in the kernel):");
+            stages.Print(new Dictionary<string, (double P50, double P99)>
+            {
+                ["agent: update handed over -> rules in the kernel (debounce 0)"] = (20, 60),
+                ["agent: + load of the changed file (file source without its settle delay)"] = (20, 60),
+            });
+            Memory($"agent memory after {changes} more changes");
+            await host.StopAsync();
+            await host.Services.GetRequiredService<NetPolHost.Backends.IFirewallBackend>().RemoveAllAsync();
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static void Memory(string what)
+    {
+        var managed = GC.GetTotalMemory(forceFullCollection: true);
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var workingSet = process.WorkingSet64 / 1024.0 / 1024.0;
+        var heap = managed / 1024.0 / 1024.0;
+        Console.WriteLine($"  {what}: managed heap {heap:F0} MiB (target <= 40: {(heap <= 40 ? "met" : "NOT met")}), working set {workingSet:F0} MiB (target <= 100: {(workingSet <= 100 ? "met" : "NOT met")}); GC: server {System.Runtime.GCSettings.IsServerGC}, latency {System.Runtime.GCSettings.LatencyMode}, DOTNET_GCConserveMemory={Environment.GetEnvironmentVariable("DOTNET_GCConserveMemory") ?? "unset"}, DOTNET_gcConcurrent={Environment.GetEnvironmentVariable("DOTNET_gcConcurrent") ?? "unset"}, DOTNET_GCHeapHardLimit={Environment.GetEnvironmentVariable("DOTNET_GCHeapHardLimit") ?? "unset"}");
+    }
+
+    /// <summary>A source the benchmark hands snapshots to.</summary>
+    private sealed class PushSource : IClusterSource
+    {
+        private readonly Channel<ClusterSnapshotUpdate> _updates = Channel.CreateUnbounded<ClusterSnapshotUpdate>();
+
+        public string Name => "bench";
+
+        public void Push(NetPolHost.Model.ClusterSnapshot snapshot) => _updates.Writer.TryWrite(new ClusterSnapshotUpdate(snapshot, DateTimeOffset.UtcNow));
+
+        public async Task RunAsync(Func<SourceUpdate, CancellationToken, ValueTask> report, CancellationToken cancellationToken)
+        {
+            await foreach (var update in _updates.Reader.ReadAllAsync(cancellationToken))
+            {
+                await report(new SourceUpdate(Name, update.Snapshot, [], update.At), cancellationToken);
+            }
+        }
+
+        private sealed record ClusterSnapshotUpdate(NetPolHost.Model.ClusterSnapshot Snapshot, DateTimeOffset At);
     }
 
     /// <summary>Per-stage samples, reported as p50 and p99 with their targets.</summary>
