@@ -148,8 +148,9 @@ internal sealed class CompileCache
     public void ResetCounts() => PeerSets = default;
 
     /// <summary>Brings the entries up to date with the changes between two snapshots: an entry a changed pod touches is
-    /// patched (the pod's old addresses out, its new ones in), or dropped when an address is shared by several workloads
-    /// or a namespace relabel touches it too; an entry a namespace relabel touches is dropped.</summary>
+    /// patched (the pod's old addresses out, its new ones in), and so is one a namespace relabel touches (the
+    /// namespace's pods judged with the old labels out, with the new ones in); an entry is dropped instead when one of
+    /// those addresses is shared by several workloads, or a host endpoint is in a relabelled namespace.</summary>
     /// <param name="before">The snapshot the entries were computed for, and its index.</param>
     /// <param name="after">The new snapshot, and its index.</param>
     /// <param name="pods">The pods that differ (added: no old one; removed: no new one).</param>
@@ -161,14 +162,38 @@ internal sealed class CompileCache
             return;
         }
 
-        // The pods' addresses, and whether every one of them belongs to one workload only (then patching is exact).
+        // The changed pods, and every pod of a relabelled namespace (out with the old labels, in with the new), with
+        // their namespaces' labels.
         var changed = pods.Select(p => (
                 p.Old,
                 p.New,
                 OldLabels: p.Old is null ? LabelMap.Empty : before.LabelsOfNamespace(p.Old.Namespace),
                 NewLabels: p.New is null ? LabelMap.Empty : after.LabelsOfNamespace(p.New.Namespace)))
             .ToList();
-        var patchable = pods.SelectMany(p => (p.Old?.IPs ?? default).Concat(p.New?.IPs ?? default))
+        var hostsRelabelled = false;
+        foreach (var (name, oldLabels, newLabels) in namespaces)
+        {
+            foreach (var (index, labels, isNew) in new[] { (before, oldLabels, false), (after, newLabels, true) })
+            {
+                if (!index.NamespaceRanges.TryGetValue(name, out var range))
+                {
+                    continue;
+                }
+
+                for (var i = range.Start; i < range.End; i++)
+                {
+                    var endpoint = index.Endpoints[i];
+                    hostsRelabelled |= endpoint.Kind == EndpointKind.HostEndpoint;
+                    if (endpoint.Pod is { } pod)
+                    {
+                        changed.Add(isNew ? (null, pod, LabelMap.Empty, labels) : (pod, null, labels, LabelMap.Empty));
+                    }
+                }
+            }
+        }
+
+        // Patching is exact when each of those addresses belongs to one workload only.
+        var patchable = !hostsRelabelled && changed.SelectMany(p => (p.Old?.IPs ?? default).Concat(p.New?.IPs ?? default))
             .All(a => !before.SharedAddresses.Contains(Key(a)) && !after.SharedAddresses.Contains(Key(a)));
 
         bool Relabelled(Term[] terms)
@@ -194,7 +219,7 @@ internal sealed class CompileCache
 
         foreach (var (definition, entry) in _peers.ToList())
         {
-            if (Relabelled(entry.Terms))
+            if (!patchable && Relabelled(entry.Terms))
             {
                 _peers.Remove(definition);
                 continue;
@@ -215,7 +240,7 @@ internal sealed class CompileCache
                 }
             }
 
-            if (removed.Count + added.Count == 0)
+            if (removed.Count + added.Count == 0 || SameAddresses(removed, added))
             {
                 continue;
             }
@@ -231,7 +256,7 @@ internal sealed class CompileCache
 
         foreach (var (definition, entry) in _named.ToList())
         {
-            if (Relabelled(entry.Terms))
+            if (!patchable && Relabelled(entry.Terms))
             {
                 _named.Remove(definition);
                 continue;
@@ -329,38 +354,55 @@ internal sealed class CompileCache
         group.Hosts.AddRange(addresses);
     }
 
-    /// <summary>A sorted, distinct host list without <paramref name="removed"/> and with <paramref name="added"/>.</summary>
+    /// <summary>Whether two address lists hold the same addresses (a pod that stays in a set as it was).</summary>
+    private static bool SameAddresses(List<IPAddress> a, List<IPAddress> b) => a.Select(Key).ToHashSet().SetEquals(b.Select(Key));
+
+    /// <summary>A sorted, distinct host list without <paramref name="removed"/> and with <paramref name="added"/>: the
+    /// hosts kept, merged with the added ones sorted.</summary>
     private static ValueList<IPAddress> Patch(ValueList<IPAddress> hosts, List<IPAddress> removed, List<IPAddress> added)
     {
         var gone = removed.Select(Key).ToHashSet();
-        var result = new List<(UInt128 Value, bool V6, IPAddress Address)>(hosts.Count + added.Count);
+        var incoming = added.Select(a => (Key: Key(a), Address: a)).ToList();
+        incoming.Sort((a, b) => Compare(a.Key, b.Key));
+        var result = new List<IPAddress>(hosts.Count + incoming.Count);
+        (UInt128 Value, bool V6)? last = null;
+        void Add(IPAddress address, (UInt128 Value, bool V6) key)
+        {
+            if (last != key)
+            {
+                result.Add(address);
+                last = key;
+            }
+        }
+
+        var j = 0;
         foreach (var host in hosts)
         {
             var key = Key(host);
-            if (!gone.Contains(key))
+            if (gone.Contains(key))
             {
-                result.Add((key.Value, key.V6, host));
+                continue;
             }
-        }
 
-        foreach (var host in added)
-        {
-            var key = Key(host);
-            result.Add((key.Value, key.V6, host));
-        }
-
-        result.Sort((a, b) => a.V6 != b.V6 ? a.V6.CompareTo(b.V6) : a.Value.CompareTo(b.Value));
-        var distinct = new List<IPAddress>(result.Count);
-        for (var i = 0; i < result.Count; i++)
-        {
-            if (i == 0 || result[i].Value != result[i - 1].Value || result[i].V6 != result[i - 1].V6)
+            while (j < incoming.Count && Compare(incoming[j].Key, key) < 0)
             {
-                distinct.Add(result[i].Address);
+                Add(incoming[j].Address, incoming[j].Key);
+                j++;
             }
+
+            Add(host, key);
         }
 
-        return ValueList<IPAddress>.Wrap([.. distinct]);
+        for (; j < incoming.Count; j++)
+        {
+            Add(incoming[j].Address, incoming[j].Key);
+        }
+
+        return ValueList<IPAddress>.Wrap([.. result]);
     }
+
+    private static int Compare((UInt128 Value, bool V6) a, (UInt128 Value, bool V6) b) =>
+        a.V6 != b.V6 ? a.V6.CompareTo(b.V6) : a.Value.CompareTo(b.Value);
 
     private static (UInt128 Value, bool V6) Key(IPAddress address) => (IpMath.ToUInt128(address, out var v6), v6);
 }
