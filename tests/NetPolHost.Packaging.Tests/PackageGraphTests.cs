@@ -4,7 +4,8 @@ using System.Xml.Linq;
 namespace NetPolHost.Packaging.Tests;
 
 /// <summary>The package graph: every library package references Core and no other package of ours, except
-/// NetPolHost.AutomaticBackend, whose purpose is to know every backend. README's package table says the same.</summary>
+/// NetPolHost.AutomaticBackend, whose purpose is to know every backend, and NetPolHost.Hosting.Prometheus, the node
+/// agent's metrics endpoint (Core and Hosting only). README's package table says the same.</summary>
 public sealed partial class PackageGraphTests
 {
     private static string Root => NetPolHost.TestKit.RepositoryPaths.Root;
@@ -38,7 +39,7 @@ public sealed partial class PackageGraphTests
         Assert.Empty(graph["NetPolHost.Core"]);
         foreach (var (project, references) in graph)
         {
-            if (project is "NetPolHost.Core" or "NetPolHost.AutomaticBackend")
+            if (project is "NetPolHost.Core" or "NetPolHost.AutomaticBackend" or "NetPolHost.Hosting.Prometheus")
             {
                 continue;
             }
@@ -47,6 +48,10 @@ public sealed partial class PackageGraphTests
         }
 
         Assert.Equal(["NetPolHost.Core", .. s_backends.Order(StringComparer.Ordinal)], graph["NetPolHost.AutomaticBackend"]);
+
+        // The agent's endpoint extends the agent: it may know Hosting, and no backend (it reads rule counters through Core's
+        // IRuleCounterReader).
+        Assert.Equal(["NetPolHost.Core", "NetPolHost.Hosting"], graph["NetPolHost.Hosting.Prometheus"]);
     }
 
     [Fact]
@@ -80,6 +85,6 @@ public sealed partial class PackageGraphTests
         }
     }
 
-    [GeneratedRegex(@"^\| `(?<package>NetPolHost\.[A-Za-z]+)` \| (?<refs>[^|]*) \|", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\| `(?<package>NetPolHost\.[A-Za-z.]+)` \| (?<refs>[^|]*) \|", RegexOptions.Multiline)]
     private static partial Regex TableRow();
 }

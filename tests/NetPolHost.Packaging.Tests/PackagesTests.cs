@@ -8,7 +8,7 @@ namespace NetPolHost.Packaging.Tests;
 [Trait("Category", "Packaging")]
 public sealed class PackagesTests : IDisposable
 {
-    private static readonly string[] s_libraries = ["NetPolHost.Core", "NetPolHost.Hosting", "NetPolHost.Kubernetes", "NetPolHost.AutomaticBackend", "NetPolHost.Nftables", "NetPolHost.Firewalld", "NetPolHost.WindowsFirewall", "NetPolHost.Wfp"];
+    private static readonly string[] s_libraries = ["NetPolHost.Core", "NetPolHost.Hosting", "NetPolHost.Hosting.Prometheus", "NetPolHost.Kubernetes", "NetPolHost.AutomaticBackend", "NetPolHost.Nftables", "NetPolHost.Firewalld", "NetPolHost.WindowsFirewall", "NetPolHost.Wfp"];
     private readonly string _work = Path.Combine(Path.GetTempPath(), "netpolhost-pack-" + Guid.NewGuid().ToString("N")[..8]);
 
     public PackagesTests() => Directory.CreateDirectory(_work);

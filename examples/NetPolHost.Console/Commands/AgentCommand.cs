@@ -26,6 +26,7 @@ internal static partial class AgentCommand
         var debounce = new Option<string>("--debounce") { Description = "How long to gather changes before applying: 0ms to 1m, e.g. 200ms (default 200ms).", DefaultValueFactory = _ => "200ms" };
         var removeOnStop = new Option<bool>("--remove-on-stop") { Description = "Remove the rules when the agent stops (by default they stay in force)." };
         var safeApply = new Option<string[]>("--safe-apply") { Description = "Roll an apply back unless one of these host:port answers within 10 s after it (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var listen = new Option<string>("--listen") { Description = "Serve /metrics (Prometheus), /healthz and /readyz over HTTP on ADDRESS:PORT, e.g. 0.0.0.0:9940 or [::]:9940 (off by default)." };
         var command = new Command(
             "agent",
             "Run the node agent: watch the manifests (-f) and/or the Kubernetes API (--kubernetes), apply every change to this host's firewall incrementally, repair drift; until stopped (Ctrl+C).\n" +
@@ -34,9 +35,10 @@ internal static partial class AgentCommand
             "Examples:\n" +
             "  sudo netpolhost agent -f /etc/netpolhost --node $(hostname) --backend nftables\n" +
             "  sudo netpolhost agent -f policies/ --node node-1 --backend auto --resync 1m --safe-apply 10.96.0.1:443\n" +
+            "  sudo netpolhost agent -f /etc/netpolhost --node $(hostname) --listen 127.0.0.1:9940    (then curl 127.0.0.1:9940/metrics)\n" +
             "  netpolhost agent --kubernetes --node $(NODE_NAME) --backend nftables    (in a DaemonSet: examples/deploy)")
         {
-            files, ns, kubernetes, kubeconfig, node, backend, table, netns, resync, debounce, removeOnStop, safeApply,
+            files, ns, kubernetes, kubeconfig, node, backend, table, netns, resync, debounce, removeOnStop, safeApply, listen,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -69,6 +71,20 @@ internal static partial class AgentCommand
                 if (!NetPolHost.Hosting.Agent.SafeApplyOptions.IsValidTarget(target))
                 {
                     throw new CliUsageException($"--safe-apply '{target}' is not host:port with a port 1-65535 (e.g. 10.96.0.1:443 or [fd00::1]:6443).");
+                }
+            }
+
+            var listenAt = parse.GetValue(listen);
+            if (listenAt is not null)
+            {
+                if (!NetPolHost.Hosting.Prometheus.MetricsEndpointOptions.TryParseListen(listenAt, out var endpoint, out var listenError))
+                {
+                    throw new CliUsageException("--listen " + listenError);
+                }
+
+                if (endpoint.Port == 0)
+                {
+                    throw new CliUsageException($"--listen '{listenAt}' has port 0: give a port from 1 to 65535, e.g. 0.0.0.0:9940.");
                 }
             }
 
@@ -149,8 +165,14 @@ internal static partial class AgentCommand
                 watched.Add(kubeconfigPath is null ? "the Kubernetes API" : $"the Kubernetes API of {kubeconfigPath}");
             }
 
+            if (listenAt is not null)
+            {
+                netpolhost.AddMetricsEndpoint(listenAt);
+            }
+
             using var host = builder.Build();
-            return await RunHostAsync(host, io, $"netpolhost agent: node {nodeName}, watching {string.Join(", ", watched)}; Ctrl+C stops", token).ConfigureAwait(false);
+            var serving = listenAt is null ? string.Empty : $", /metrics /healthz /readyz on {listenAt}";
+            return await RunHostAsync(host, io, $"netpolhost agent: node {nodeName}, watching {string.Join(", ", watched)}{serving}; Ctrl+C stops", token).ConfigureAwait(false);
         });
         return command;
     }

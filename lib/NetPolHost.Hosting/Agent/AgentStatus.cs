@@ -23,6 +23,10 @@ public sealed record AgentStatus
 
     /// <summary>Drift repairs since start.</summary>
     public long DriftRepairs { get; init; }
+
+    /// <summary>Failed applies, rollbacks and drift repairs in a row (each tried again after 1 s, 2 s, 4 s… up to once a
+    /// minute); 0 again once one succeeds. <see cref="AgentReadiness"/> reads it.</summary>
+    public int ConsecutiveFailures { get; init; }
 }
 
 /// <summary>Reads the node agent's status.</summary>

@@ -546,13 +546,19 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         _retryAt = _time.GetUtcNow() + delay;
         _metrics.Error(stage);
         Log.Failed(_logger, exception, stage, message, delay.TotalSeconds);
-        UpdateStatus(s => s with { LastError = message });
+        var failures = _retry.Failures;
+        UpdateStatus(s => s with { LastError = message, ConsecutiveFailures = failures });
     }
 
     private void Recovered()
     {
+        var failed = _retry.Failures > 0;
         _retry.Reset();
         _retryAt = null;
+        if (failed)
+        {
+            UpdateStatus(s => s with { ConsecutiveFailures = 0 });
+        }
     }
 
     private static bool IsCancellation(Exception exception, CancellationToken cancellationToken) =>

@@ -56,13 +56,35 @@ public sealed class DeployManifestTests
         Assert.Null(pod.SecurityContext?.Sysctls);
 
         Assert.Equal("ghcr.io/netpolhost/netpolhost:0.1.0", container.Image);
-        Assert.Equal(["agent", "--kubernetes", "--node", "$(NODE_NAME)", "--backend", "nftables"], container.Args);
+        Assert.Equal(["agent", "--kubernetes", "--node", "$(NODE_NAME)", "--backend", "nftables", "--listen", "0.0.0.0:9940"], container.Args);
         var nodeName = Assert.Single(container.Env, e => e.Name == "NODE_NAME");
         Assert.Equal("spec.nodeName", nodeName.ValueFrom.FieldRef.FieldPath);
         Assert.NotNull(container.Resources.Requests["cpu"]);
         Assert.NotNull(container.Resources.Requests["memory"]);
         Assert.NotNull(container.Resources.Limits["memory"]);
         Assert.Equal(daemonSet.Spec.Selector.MatchLabels, daemonSet.Spec.Template.Metadata.Labels);
+    }
+
+    [Fact]
+    public void DaemonSet_ServesMetrics_AndIsProbedOnHealthzAndReadyz()
+    {
+        var daemonSet = Load().OfType<V1DaemonSet>().Single();
+        var container = Assert.Single(daemonSet.Spec.Template.Spec.Containers);
+
+        // The port --listen names, under the name the probes and a PodMonitor use.
+        var listen = container.Args[container.Args.IndexOf("--listen") + 1];
+        var port = Assert.Single(container.Ports);
+        Assert.Equal(("metrics", "TCP"), (port.Name, port.Protocol));
+        Assert.Equal("0.0.0.0:" + port.ContainerPort, listen);
+
+        Assert.Equal(("/healthz", "metrics"), (container.LivenessProbe.HttpGet.Path, container.LivenessProbe.HttpGet.Port.Value));
+        Assert.Equal(("/readyz", "metrics"), (container.ReadinessProbe.HttpGet.Path, container.ReadinessProbe.HttpGet.Port.Value));
+        Assert.True(container.LivenessProbe.FailureThreshold * container.LivenessProbe.PeriodSeconds >= 30, "a busy agent is not restarted at the first slow answer");
+
+        var annotations = daemonSet.Spec.Template.Metadata.Annotations;
+        Assert.Equal("true", annotations["prometheus.io/scrape"]);
+        Assert.Equal(port.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), annotations["prometheus.io/port"]);
+        Assert.Equal("/metrics", annotations["prometheus.io/path"]);
     }
 
     [Fact]
