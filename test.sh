@@ -13,6 +13,8 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v dbus-daemon >/dev/null 2>&1 || need+=(dbus-daemon)
 [ -x /usr/bin/python3 ] || need+=(python3)
 /usr/bin/python3 -c 'import dbus, gi' >/dev/null 2>&1 || need+=(python3-dbus python3-gi)
+# The HTML report's test renders the page in headless Chromium.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ "$(id -u)" = 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

@@ -33,6 +33,7 @@ internal static class NetPolHostCli
         root.Add(CheckCommand.Create(io));
         root.Add(MatrixCommand.Create(io));
         root.Add(PlanCommand.Create(io));
+        root.Add(ReportCommand.Create(io));
         foreach (var command in BackendCommands.Create(io))
         {
             root.Add(command);
