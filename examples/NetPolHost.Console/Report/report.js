@@ -123,7 +123,7 @@
       var w, hgt, cols = 0;
       if (collapsed[k]) { w = 190; hgt = 74; }
       else {
-        cols = Math.max(1, Math.min(m.length, Math.ceil(Math.sqrt(m.length * 1.8))));
+        cols = Math.max(1, Math.min(m.length, Math.ceil(Math.sqrt(m.length * 1.8)), Math.floor((WIDTH - GAP - PAD * 2) / CW)));
         w = Math.max(150, cols * CW + PAD * 2);
         hgt = HEAD + Math.ceil(m.length / cols) * CH + PAD;
       }
