@@ -56,6 +56,11 @@ public readonly struct ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
             return false;
         }
 
+        if (a == b)
+        {
+            return true; // the same items (plans compiled incrementally share their address lists)
+        }
+
         var comparer = EqualityComparer<T>.Default;
         for (var i = 0; i < a.Length; i++)
         {
