@@ -204,6 +204,64 @@ public sealed partial class NflogReaderTests
     }
 
     [Fact]
+    public async Task ReadAllAsync_ConsumerStallsDuringAFlood_HoldsABoundedNumberAndAccountsForTheRest()
+    {
+        SkipIfUnavailable();
+        await using var lab = SmallLab.Create();
+        Install(lab, """
+            table inet nflogtest {
+              counter logged {}
+              chain forward {
+                type filter hook forward priority 0; policy accept;
+                ct state new tcp dport 12 counter name "logged" log group 12
+              }
+            }
+            """);
+        using var reader = NflogReader.Open([12], lab.Node, new NflogReaderOptions { ReceiveBufferSize = 256 * 1024 });
+        var stream = reader.ReadAllAsync(Token).GetAsyncEnumerator(Token);
+        try
+        {
+            // The first packet starts the stream; then the consumer stops taking packets while 20000 more come.
+            var first = stream.MoveNextAsync();
+            SendSyns(lab.Lab.Pods["x/a"], SmallLab.Ip("x/b"), 12, 1, firstSourcePort: 60_000);
+            Assert.True(await first);
+            SendSyns(lab.Lab.Pods["x/a"], SmallLab.Ip("x/b"), 12, 20_000);
+            await Task.Delay(TimeSpan.FromSeconds(1), Token);
+            var heldWhileStalled = reader.Received;
+
+            // The consumer resumes: everything held comes out, then a last packet makes the losses at the end visible.
+            var consumed = 1L;
+            SendSyns(lab.Lab.Pods["x/a"], SmallLab.Ip("x/b"), 12, 1, firstSourcePort: 61_000);
+            while (true)
+            {
+                var next = stream.MoveNextAsync().AsTask();
+                if (await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(1), Token)) != next)
+                {
+                    break;
+                }
+
+                Assert.True(await next);
+                consumed++;
+                if (stream.Current.SourcePort == 61_000)
+                {
+                    break;
+                }
+            }
+
+            var logged = CounterPackets(lab, "logged");
+            Output($"stalled consumer: {logged} logged, {heldWhileStalled} read while stalled (stream buffer 4096 + one read), {consumed} consumed, {reader.Lost} lost, {reader.Overruns} overruns");
+            Assert.InRange(heldWhileStalled, 1, 4096 + (64 * 32) + 1);
+            Assert.Equal(logged, consumed + reader.Lost);
+            Assert.True(reader.Lost > 0, "nothing was dropped: the flood did not outrun the stalled consumer");
+        }
+        finally
+        {
+            reader.Dispose();
+            await stream.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Read_UnlimitedFloodReadAlongside_MeasuresTheEventRate()
     {
         SkipIfUnavailable();
