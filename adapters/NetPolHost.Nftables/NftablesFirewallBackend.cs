@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,13 +22,14 @@ namespace NetPolHost.Nftables;
 /// transaction instead. The kernel is read back only by <see cref="GetStatusAsync"/>, to report drift. Nothing outside
 /// the table is touched; <see cref="RemoveAllAsync"/> deletes the table. Calls are serialised.
 /// </remarks>
-public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposable
+public sealed partial class NftablesFirewallBackend : IFirewallBackend, IRuleCounterReader, IFlowLogReader, IDisposable
 {
     private readonly NftablesOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Func<INftRunner>? _runnerFactory;
-    private readonly NftPlanRenderer _renderer = new();
+    private readonly NftPlanRenderer _renderer;
+    private readonly NftRenderOptions _renderOptions;
     private INftRunner? _runner;
     private IConntrack? _conntrack;
     private bool _conntrackResolved;
@@ -52,7 +55,14 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
             throw new ArgumentException($"Table name '{NftNames.Comment(options.TableName)}' is not valid: a letter, then letters, digits or '_', at most 32 characters.", nameof(options));
         }
 
+        if (options.LogFlows && options.DenyLogGroup == options.AllowLogGroup)
+        {
+            throw new ArgumentException($"DenyLogGroup and AllowLogGroup must differ (both are {options.DenyLogGroup.ToString(CultureInfo.InvariantCulture)}): flows --allowed tells the verdicts apart by group.", nameof(options));
+        }
+
         _options = options;
+        _renderOptions = NftRenderOptions.From(options);
+        _renderer = new NftPlanRenderer(_renderOptions);
         _runnerFactory = runnerFactory;
         _logger = logger ?? NullLogger.Instance;
         if (conntrack is not null)
@@ -81,7 +91,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
     public string RenderNative(RulePlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        return NftPlanRenderer.Render(plan, _options.TableName).FullScript();
+        return NftPlanRenderer.Render(plan, _options.TableName, _renderOptions).FullScript();
     }
 
     /// <summary>The script an apply of <paramref name="plan"/> would send now: the element-level changes from the last
@@ -266,7 +276,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
             var runner = Runner();
             var kernel = ReadTable(runner);
             var warnings = Coexistence(runner);
-            var target = desired is not null ? NftPlanRenderer.Render(desired, _options.TableName) : _applied;
+            var target = desired is not null ? NftPlanRenderer.Render(desired, _options.TableName, _renderOptions) : _applied;
             if (kernel is null)
             {
                 return new BackendStatus
@@ -277,7 +287,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
                 };
             }
 
-            var owned = new List<string> { $"table inet {_options.TableName} (via {runner.Kind})" };
+            var owned = new List<string> { $"table inet {_options.TableName} (via {runner.Kind})", "mode: " + ModeOf(kernel) };
             owned.AddRange(kernel.ChainRuleComments.OrderBy(c => c.Key, StringComparer.Ordinal)
                 .Select(c => $"chain {c.Key}{(kernel.ChainHooks[c.Key] is { } hook ? " (hook " + hook + ")" : string.Empty)}: {c.Value.Count.ToString(CultureInfo.InvariantCulture)} rules"));
             owned.AddRange(kernel.Sets.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"set {s.Key}: {s.Value.Count.ToString(CultureInfo.InvariantCulture)} elements"));
@@ -293,6 +303,162 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IDisposa
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>Whether the table in force enforces or audits, from its isolation rules' labels.</summary>
+    /// <param name="kernel">The table as the kernel lists it.</param>
+    /// <returns><c>enforce</c>, <c>audit (…)</c>, or <c>none</c> when nothing isolates.</returns>
+    internal static string ModeOf(NftKernelState kernel)
+    {
+        var actions = kernel.Rules.Select(r => NftProvenance.Parse(r.Comment)).Where(p => p is not null && (p.IsIsolation || p.Action is "deny" or "would-deny")).Select(p => p!.Action).ToHashSet(StringComparer.Ordinal);
+        if (actions.Contains("would-deny"))
+        {
+            return actions.Contains("drop") || actions.Contains("deny") ? "mixed (audit and enforce)" : "audit (denied connections are logged as would-deny and accepted)";
+        }
+
+        return actions.Count == 0 ? "none (nothing is isolated)" : "enforce";
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<RuleCounter>> ReadCountersAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var kernel = ReadTable(Runner());
+            return kernel is null ? [] : Counters(kernel);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The counters of the table's policy rules and isolation drops, named by their labels, in table order.</summary>
+    internal static List<RuleCounter> Counters(NftKernelState kernel)
+    {
+        var endpoints = kernel.EndpointsOfChains();
+        var counters = new List<RuleCounter>();
+        foreach (var rule in kernel.Rules)
+        {
+            if (rule.Counter is not { } counter || NftProvenance.Parse(rule.Comment) is not { } provenance)
+            {
+                continue;
+            }
+
+            var names = endpoints.GetValueOrDefault(rule.Chain);
+            counters.Add(new RuleCounter
+            {
+                Endpoint = names is { Count: 1 } ? names.Min! : rule.Chain,
+                Direction = provenance.Direction,
+                Tier = provenance.Tier,
+                Policy = provenance.Policy,
+                Rule = provenance.Rule,
+                Action = provenance.Action,
+                Packets = counter.Packets,
+                Bytes = counter.Bytes,
+            });
+        }
+
+        // One policy rule can be several nft rules (IPv4 and IPv6 peers, address ranges): their counts are summed.
+        return [.. counters
+            .GroupBy(c => (c.Endpoint, c.Direction, c.Tier, c.Policy, c.Rule, c.Action))
+            .Select(g => g.First() with { Packets = g.Sum(c => c.Packets), Bytes = g.Sum(c => c.Bytes) })];
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Reads NFLOG in-process (the groups of <see cref="NftablesOptions.DenyLogGroup"/> and, with
+    /// <paramref name="includeAllowed"/>, <see cref="NftablesOptions.AllowLogGroup"/>) in the backend's network namespace;
+    /// each record is named from the log prefix (the rule's label) and the endpoint names on the table's map elements,
+    /// re-read at most every 5 seconds. Only one reader can bind a group in a namespace at a time.</remarks>
+    /// <exception cref="BackendUnavailableException">The groups cannot be bound (another reader has them, no
+    /// CAP_NET_ADMIN, no nfnetlink_log).</exception>
+    public async IAsyncEnumerable<FlowRecord> ReadFlowsAsync(bool includeAllowed, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ushort[] groups = includeAllowed ? [(ushort)_options.DenyLogGroup, (ushort)_options.AllowLogGroup] : [(ushort)_options.DenyLogGroup];
+        using var reader = _options.NetworkNamespace is { } netns ? NflogReader.Open(groups, netns) : NflogReader.Open(groups);
+        Dictionary<IPAddress, string> names = [];
+        var namesRead = DateTime.MinValue;
+        await foreach (var packet in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (NftProvenance.Parse(packet.Prefix) is not { Verdict: { } verdict } provenance)
+            {
+                continue;
+            }
+
+            if (DateTime.UtcNow - namesRead > TimeSpan.FromSeconds(5))
+            {
+                names = await EndpointNamesAsync(cancellationToken).ConfigureAwait(false);
+                namesRead = DateTime.UtcNow;
+            }
+
+            yield return ToRecord(packet, provenance, verdict, names);
+        }
+    }
+
+    /// <summary>A flow record from a logged packet, its rule's provenance and the table's endpoint names.</summary>
+    internal static FlowRecord ToRecord(NflogPacket packet, NftProvenance provenance, string verdict, IReadOnlyDictionary<IPAddress, string> names)
+    {
+        var ports = packet.Protocol is 6 or 17 or 132;
+        return new FlowRecord
+        {
+            Time = packet.Time,
+            Verdict = verdict,
+            Direction = provenance.Direction,
+            Protocol = packet.Protocol switch
+            {
+                6 => "tcp",
+                17 => "udp",
+                132 => "sctp",
+                1 => "icmp",
+                58 => "icmpv6",
+                _ => packet.Protocol.ToString(CultureInfo.InvariantCulture),
+            },
+            Source = packet.Source,
+            SourcePort = ports ? packet.SourcePort : null,
+            Destination = packet.Destination,
+            DestinationPort = ports ? packet.DestinationPort : null,
+            SourceEndpoint = names.GetValueOrDefault(packet.Source),
+            DestinationEndpoint = names.GetValueOrDefault(packet.Destination),
+            Tier = provenance.Tier,
+            Policy = provenance.Policy,
+            Rule = provenance.Rule,
+            Explanation = [provenance.Policy is null
+                ? $"{provenance.Verdict} by the {provenance.Direction} isolation of {(provenance.Direction == "ingress" ? "the destination" : "the source")}: no rule allows it"
+                : $"{provenance.Action} by {provenance.Policy} {provenance.Direction} rule {provenance.Rule?.ToString(CultureInfo.InvariantCulture)} ({provenance.Tier} tier)"],
+        };
+    }
+
+    /// <summary>Endpoint names by address, from the comments of the table's map elements.</summary>
+    private async Task<Dictionary<IPAddress, string>> EndpointNamesAsync(CancellationToken cancellationToken)
+    {
+        var names = new Dictionary<IPAddress, string>();
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (ReadTable(Runner()) is not { } kernel)
+            {
+                return names;
+            }
+
+            foreach (var map in kernel.Maps)
+            {
+                foreach (var element in kernel.Sets[map])
+                {
+                    var at = element.IndexOf(" comment \"", StringComparison.Ordinal);
+                    if (at > 0 && IPAddress.TryParse(element.AsSpan(0, at), out var address))
+                    {
+                        names[address] = element[(at + 10)..element.IndexOf('"', at + 10)];
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        return names;
     }
 
     /// <summary>Releases the libnftables context.</summary>

@@ -40,4 +40,35 @@ public sealed class NftablesOptions
     /// after destination NAT (the reply tuple's source), input when the destination is an address of the network
     /// namespace, output when the source is; host endpoints bound to an interface are not judged.</value>
     public bool DeleteConntrackEntriesOfDeniedFlows { get; set; } = true;
+
+    /// <summary>Audit mode: isolation is computed as usual, but the final drops (and ClusterNetworkPolicy denies) log
+    /// <c>would-deny</c> and accept. Switching modes is one transaction.</summary>
+    /// <value>Default <see langword="false"/> (enforce).</value>
+    public bool Audit { get; set; }
+
+    /// <summary>Log new connections through NFLOG: denied (and would-deny) ones on <see cref="DenyLogGroup"/>, allowed ones
+    /// on <see cref="AllowLogGroup"/>, at most <see cref="LogRate"/> records per second (burst <see cref="LogBurst"/>) per
+    /// verdict on the node. With no reader bound to a group, the kernel copies nothing.</summary>
+    /// <value>Default <see langword="true"/>.</value>
+    public bool LogFlows { get; set; } = true;
+
+    /// <summary>The NFLOG group of denied and would-deny connections.</summary>
+    /// <value>Default 100 (0–65535).</value>
+    [Range(0, 65535)]
+    public int DenyLogGroup { get; set; } = 100;
+
+    /// <summary>The NFLOG group of allowed connections.</summary>
+    /// <value>Default 101 (0–65535).</value>
+    [Range(0, 65535)]
+    public int AllowLogGroup { get; set; } = 101;
+
+    /// <summary>Log records per second per verdict on the node (one limit shared by every rule of that verdict).</summary>
+    /// <value>Default 10 (1–100,000).</value>
+    [Range(1, 100_000)]
+    public int LogRate { get; set; } = 10;
+
+    /// <summary>The burst of the log limit: records let through at once before the rate applies.</summary>
+    /// <value>Default 50 (1–100,000).</value>
+    [Range(1, 100_000)]
+    public int LogBurst { get; set; } = 50;
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using NetPolHost.Planning;
 
@@ -97,14 +98,15 @@ internal static class NftNames
     public static string TierChain(char tier, char direction, string definition, ShortKeys keys) =>
         tier + "_" + direction + "_" + keys.Get(definition);
 
-    /// <summary>Makes user text safe for an nft comment: letters, digits and <c> ./_:-=[]</c> only, at most 120 characters.</summary>
+    /// <summary>Makes user text safe for an nft comment: letters, digits and <c> ./_:-=[]</c> only, at most
+    /// <paramref name="max"/> characters.</summary>
     /// <remarks>nft quoted strings have no escapes, so anything else (quotes, semicolons, braces, newlines) is replaced.</remarks>
-    public static string Comment(string text)
+    public static string Comment(string text, int max = 120)
     {
-        var builder = new StringBuilder(Math.Min(text.Length, 120));
+        var builder = new StringBuilder(Math.Min(text.Length, max));
         foreach (var c in text)
         {
-            if (builder.Length >= 120)
+            if (builder.Length >= max)
             {
                 break;
             }
@@ -122,6 +124,19 @@ internal static class NftNames
     /// <param name="keys">The render's host keys (<see cref="NewHostsKeys"/>).</param>
     public static string HostsKey(string key, ShortKeys keys) =>
         keys.Get(key, key.Length is > 0 and <= 32 && key.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_') ? key : null);
+
+    /// <summary>The named limit object shared by every log rule of one verdict (<c>deny</c> or <c>allow</c>); named after
+    /// its rate, so a changed rate is a new object (limit objects cannot be changed in place).</summary>
+    public static string Limit(string verdict, int rate, int burst) =>
+        $"np_log_{verdict}_{rate.ToString(CultureInfo.InvariantCulture)}_{burst.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The declaration of a log limit object.</summary>
+    public static string LimitDeclaration(int rate, int burst) =>
+        $"rate {rate.ToString(CultureInfo.InvariantCulture)}/second burst {burst.ToString(CultureInfo.InvariantCulture)} packets";
+
+    /// <summary>A log prefix from an entry's label: the safe alphabet of <see cref="Comment(string, int)"/>, at most 127
+    /// bytes (the kernel's limit).</summary>
+    public static string LogPrefix(string label) => Comment(label, 127);
 
     /// <summary>Whether a table name is safe to use: a letter, then letters, digits or '_', at most 32 characters.</summary>
     public static bool IsValidTableName(string name) =>

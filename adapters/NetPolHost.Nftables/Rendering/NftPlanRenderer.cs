@@ -32,6 +32,14 @@ internal sealed class NftPlanRenderer
     private readonly Dictionary<(char, ValueList<string>), string> _chainNames = [];
     private readonly Dictionary<string, string> _tierChainNames = new(StringComparer.Ordinal);
     private ShortKeys _chainKeys = NftNames.NewChainKeys();
+    private readonly NftRenderOptions _options;
+
+    /// <summary>Creates a renderer.</summary>
+    /// <param name="options">Logging and audit settings, or <see langword="null"/> for the defaults (logging on, enforcing).</param>
+    public NftPlanRenderer(NftRenderOptions? options = null)
+    {
+        _options = options ?? NftRenderOptions.Default;
+    }
 
     /// <summary>The peers each host set of the plan being rendered was made from (to refuse one key for different peers).</summary>
     private readonly Dictionary<string, AddressSet> _hostSetPeers = new(StringComparer.Ordinal);
@@ -40,7 +48,7 @@ internal sealed class NftPlanRenderer
     private const string NeighbourDiscovery = "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept";
 
     /// <summary>Renders with a fresh renderer (no cache).</summary>
-    public static NftState Render(RulePlan plan, string table) => new NftPlanRenderer().RenderPlan(plan, table);
+    public static NftState Render(RulePlan plan, string table, NftRenderOptions? options = null) => new NftPlanRenderer(options).RenderPlan(plan, table);
 
     /// <summary>Renders, reusing the address texts of earlier renders (a backend keeps one renderer).</summary>
     public NftState RenderPlan(RulePlan plan, string table)
@@ -62,14 +70,17 @@ internal sealed class NftPlanRenderer
         _hostSetPeers.Clear();
         var sets = new Dictionary<string, NftSet>(StringComparer.Ordinal);
         var chains = new List<NftChain>();
-        var ruleMatches = new Dictionary<string, (string[] Matches, string Label)>(StringComparer.Ordinal);
+        var ruleMatches = new Dictionary<string, (string[] Matches, PlanRule Rule)>(StringComparer.Ordinal);
+        var limits = new Dictionary<string, string>(StringComparer.Ordinal);
+        var denyLimit = _options.LogFlows ? NftNames.Limit("deny", _options.LogRate, _options.LogBurst) : null;
+        var allowLimit = _options.LogFlows ? NftNames.Limit("allow", _options.LogRate, _options.LogBurst) : null;
 
         // Set names come from rule ids; ids a hand-built plan makes alike after escaping get a long hash instead.
         var ruleKeys = NftNames.NewRuleKeys();
         var hostsKeys = NftNames.NewHostsKeys();
         foreach (var rule in plan.Rules)
         {
-            ruleMatches[rule.Id] = (RenderRule(rule, NftNames.Rule(rule.Id, ruleKeys), sets, hostsKeys), Label(rule));
+            ruleMatches[rule.Id] = (RenderRule(rule, NftNames.Rule(rule.Id, ruleKeys), sets, hostsKeys), rule);
         }
 
         var hasTiers = plan.HasTiers;
@@ -106,6 +117,8 @@ internal sealed class NftPlanRenderer
                 throw new UnsupportedPolicyFeatureException("nftables", $"the interface name {NftNames.Comment(name)} (not a valid Linux interface name)", endpoint.Name);
             }
 
+            // The endpoint's name rides on its map elements, so counters and flow records can name it from the table.
+            var endpointComment = $" comment \"{NftNames.Comment(endpoint.Name, 100)}\"";
             foreach (var direction in new[] { Direction.Ingress, Direction.Egress })
             {
                 var directionPlan = endpoint.For(direction);
@@ -117,7 +130,7 @@ internal sealed class NftPlanRenderer
                     var v6 = IsV6(address);
                     if (nodeLocalChain is not null)
                     {
-                        maps[NftNames.NodeLocalMap(isHost, direction, v6)].Add($"{address} : jump {nodeLocalChain}");
+                        maps[NftNames.NodeLocalMap(isHost, direction, v6)].Add($"{address}{endpointComment} : jump {nodeLocalChain}");
                     }
 
                     if (chainName is null)
@@ -151,7 +164,7 @@ internal sealed class NftPlanRenderer
                         continue;
                     }
 
-                    maps[key].Add($"{address} : jump {chainName}");
+                    maps[key].Add($"{address}{endpointComment} : jump {chainName}");
                 }
             }
         }
@@ -240,7 +253,7 @@ internal sealed class NftPlanRenderer
             ]));
         }
 
-        return new NftState(table, sets.Values, chains);
+        return new NftState(table, sets.Values, chains, limits);
 
         // The first stage of a direction (null: nothing restricts it). Node-local traffic skips the NetworkPolicy stage,
         // which allows it.
@@ -270,8 +283,14 @@ internal sealed class NftPlanRenderer
 
             if (chainNames.Add(chainName))
             {
-                var lines = directionPlan.Rules.SelectMany(id => Lines(id, "return")).ToList();
-                lines.Add(WithCommentCached("counter drop", $"netpolhost {(letter == 'i' ? "ingress" : "egress")} isolated"));
+                var lines = directionPlan.Rules.SelectMany(id => Lines(id, 'n', "return")).ToList();
+                var dropLabel = $"np {(letter == 'i' ? "ingress" : "egress")} {(_options.Audit ? "would-deny" : "drop")}";
+                if (denyLimit is not null)
+                {
+                    lines.Add(WithCommentCached(LogRule(denyLimit, _options.DenyGroup, dropLabel), null));
+                }
+
+                lines.Add(WithCommentCached(_options.Audit ? "counter return" : "counter drop", dropLabel));
                 chains.Add(new NftChain(chainName, null, [.. lines]));
             }
 
@@ -295,13 +314,7 @@ internal sealed class NftPlanRenderer
                 var lines = new List<string>();
                 foreach (var id in ids)
                 {
-                    var verdict = plan.GetRule(id).Action switch
-                    {
-                        ClusterPolicyAction.Accept => "return",
-                        ClusterPolicyAction.Deny => "counter drop",
-                        _ => pass,
-                    };
-                    lines.AddRange(Lines(id, verdict));
+                    lines.AddRange(Lines(id, tier, pass));
                 }
 
                 if (next is not null)
@@ -315,21 +328,74 @@ internal sealed class NftPlanRenderer
             return chainName;
         }
 
-        IEnumerable<string> Lines(string id, string verdict)
+        // The rules of one plan entry in a chain of the tier ('n' NetworkPolicy, 'a' Admin, 'b' Baseline), each with a
+        // counter: an allow returns (through its log chain when logging), a deny drops (in audit mode: logs would-deny and
+        // returns), a pass goes to the next stage.
+        IEnumerable<string> Lines(string id, char tier, string pass)
         {
-            var (matches, label) = ruleMatches[id];
-            return matches.Select(m => WithCommentCached(m.Length == 0 ? verdict : m + " " + verdict, label));
+            var (matches, rule) = ruleMatches[id];
+            var action = tier == 'n' ? ClusterPolicyAction.Accept : rule.Action;
+            string word, verdict;
+            switch (action)
+            {
+                case ClusterPolicyAction.Accept:
+                    word = "allow";
+                    verdict = allowLimit is null ? "return" : "goto " + LogChain(Label(rule, tier, word), allowLimit, _options.AllowGroup, null);
+                    break;
+                case ClusterPolicyAction.Deny:
+                    word = _options.Audit ? "would-deny" : "deny";
+                    verdict = denyLimit is null
+                        ? (_options.Audit ? "return" : "drop")
+                        : "goto " + LogChain(Label(rule, tier, word), denyLimit, _options.DenyGroup, _options.Audit ? null : "drop");
+                    break;
+                default:
+                    word = "pass";
+                    verdict = pass;
+                    break;
+            }
+
+            var label = Label(rule, tier, word);
+            return matches.Select(m => WithCommentCached(m.Length == 0 ? "counter " + verdict : m + " counter " + verdict, label));
+        }
+
+        // The chain an entry's verdict goes to when flows are logged: it logs a new connection under the shared limit of
+        // its verdict, then ends in the verdict (an allow, or a deny in audit mode, falls off the end: a return to the
+        // base chain, as the entry's own return would be). One chain per label, shared by the entry's match lines.
+        string LogChain(string label, string limit, int group, string? end)
+        {
+            var chainName = "l_" + _chainKeys.Get("log|" + label);
+            if (chainNames.Add(chainName))
+            {
+                limits.TryAdd(limit, NftNames.LimitDeclaration(_options.LogRate, _options.LogBurst));
+                var rules = new List<string> { WithCommentCached(LogRule(limit, group, label), null) };
+                if (end is not null)
+                {
+                    rules.Add(WithCommentCached(end, null));
+                }
+
+                chains.Add(new NftChain(chainName, null, [.. rules]));
+            }
+
+            return chainName;
+        }
+
+        string LogRule(string limit, int group, string label)
+        {
+            limits.TryAdd(limit, NftNames.LimitDeclaration(_options.LogRate, _options.LogBurst));
+            return $"ct state new limit name \"{limit}\" log group {group.ToString(CultureInfo.InvariantCulture)} prefix \"{NftNames.LogPrefix(label)}\"";
         }
     }
 
-    /// <summary>The comment label of an entry: the policy, direction and rule index, and a ClusterNetworkPolicy entry's
-    /// action.</summary>
-    private static string Label(PlanRule rule)
+    /// <summary>The label of an entry, in its comment and log prefix: tier (<c>np</c>, <c>admin</c>, <c>baseline</c>),
+    /// direction and rule index, action (<c>allow</c>, <c>deny</c>, <c>pass</c>, <c>would-deny</c>) and policy
+    /// (<c>namespace/name</c>, or a ClusterNetworkPolicy's name) last, so a cut loses only the end of the name.</summary>
+    /// <remarks><see cref="NftProvenance"/> reads it back.</remarks>
+    private static string Label(PlanRule rule, char tier, string action)
     {
         var direction = $"{(rule.Direction == Direction.Ingress ? "ingress" : "egress")}[{rule.Source.Rule.ToString(CultureInfo.InvariantCulture)}]";
-        return rule.Source.Policy.Namespace.Length == 0
-            ? $"cnp {rule.Source.Policy.Name} {direction} {rule.Action.ToString().ToLowerInvariant()}"
-            : $"{rule.Source.Policy} {direction}";
+        var tierWord = tier switch { 'a' => "admin", 'b' => "baseline", _ => "np" };
+        var policy = rule.Source.Policy.Namespace.Length == 0 ? rule.Source.Policy.Name : rule.Source.Policy.ToString();
+        return $"{tierWord} {direction} {action} {policy}";
     }
 
     private string Text(IPAddress address)
@@ -453,7 +519,8 @@ internal sealed class NftPlanRenderer
 
     private static string WithComment(string rule, string? label, string fingerprint)
     {
-        var text = label is null ? fingerprint : NftNames.Comment(label) + " " + fingerprint;
+        // nft takes at most 128 characters: the label is cut to leave room for the fingerprint.
+        var text = label is null ? fingerprint : NftNames.Comment(label, 128 - 1 - fingerprint.Length) + " " + fingerprint;
         return $"{rule} comment \"{text}\"";
     }
 

@@ -54,12 +54,17 @@ internal sealed class NftChain
 /// <summary>Everything the backend owns in its table, as it should be in the kernel.</summary>
 internal sealed class NftState
 {
-    public NftState(string table, IEnumerable<NftSet> sets, IEnumerable<NftChain> chains)
+    public NftState(string table, IEnumerable<NftSet> sets, IEnumerable<NftChain> chains, IReadOnlyDictionary<string, string>? limits = null)
     {
         Table = table;
         Sets = sets.ToDictionary(s => s.Name, StringComparer.Ordinal);
         Chains = chains.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        Limits = limits is null ? new(StringComparer.Ordinal) : new(limits, StringComparer.Ordinal);
     }
+
+    /// <summary>Named limit objects (the shared rate limits of the log rules): name and declaration
+    /// (<c>rate 10/second burst 50 packets</c>).</summary>
+    public Dictionary<string, string> Limits { get; }
 
     public string Table { get; }
 
@@ -86,6 +91,11 @@ internal sealed class NftState
         }
 
         builder.Append("table inet ").Append(Table).Append(" {\n");
+        foreach (var (name, declaration) in Limits.OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            builder.Append("\tlimit ").Append(name).Append(" { ").Append(declaration).Append(" }\n");
+        }
+
         foreach (var set in Sets.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
         {
             builder.Append('\t').Append(set.Kind).Append(' ').Append(set.Name).Append(" {\n\t\t").Append(set.Declaration).Append('\n');

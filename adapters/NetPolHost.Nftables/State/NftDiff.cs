@@ -25,12 +25,13 @@ internal sealed class NftDiff
     public static NftDiff Full(NftState state)
     {
         var changes = new List<string> { $"+ table inet {state.Table}" };
+        changes.AddRange(state.Limits.Keys.Order(StringComparer.Ordinal).Select(l => $"+ limit {l}"));
         changes.AddRange(state.Sets.Values.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => $"+ {s.Kind} {s.Name} ({Count(s.Elements.Length, "element")})"));
         changes.AddRange(state.Chains.Values.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => $"+ chain {c.Name} ({Count(c.Rules.Length, "rule")})"));
         return new NftDiff
         {
             Script = state.FullScript(),
-            ObjectsAdded = 1 + state.Sets.Count + state.Chains.Count + state.RuleCount,
+            ObjectsAdded = 1 + state.Limits.Count + state.Sets.Count + state.Chains.Count + state.RuleCount,
             ElementsAdded = state.ElementCount,
             Changes = changes,
         };
@@ -48,6 +49,14 @@ internal sealed class NftDiff
         var script = new StringBuilder();
         var changes = new List<string>();
         int added = 0, removed = 0, elementsAdded = 0, elementsRemoved = 0;
+
+        // Limit objects are named after their settings, so one is only ever added or deleted, never changed.
+        foreach (var (name, declaration) in to.Limits.Where(l => !from.Limits.ContainsKey(l.Key)).OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            script.Append(CultureInfo.InvariantCulture, $"add limit {table} {name} {{ {declaration} }}\n");
+            added++;
+            changes.Add($"+ limit {name}");
+        }
 
         foreach (var set in to.Sets.Values.Where(s => !from.Sets.ContainsKey(s.Name)).OrderBy(s => s.Name, StringComparer.Ordinal))
         {
@@ -161,6 +170,13 @@ internal sealed class NftDiff
         foreach (var set in removedSets.Where(s => !s.IsMap).OrderBy(s => s.Name, StringComparer.Ordinal))
         {
             RemoveSet(set);
+        }
+
+        foreach (var name in from.Limits.Keys.Where(l => !to.Limits.ContainsKey(l)).Order(StringComparer.Ordinal))
+        {
+            script.Append(CultureInfo.InvariantCulture, $"delete limit {table} {name}\n");
+            removed++;
+            changes.Add($"- limit {name}");
         }
 
         return new NftDiff

@@ -20,6 +20,12 @@ internal sealed class NftKernelState
     /// <summary>Base chains: type, hook, priority and policy, as <see cref="Describe(string?)"/> writes them.</summary>
     public Dictionary<string, string> BaseChains { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Named limit objects.</summary>
+    public HashSet<string> Limits { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every rule in table order: its chain, comment and counter (null without one).</summary>
+    public List<NftKernelRule> Rules { get; } = [];
+
     /// <summary>The names in <see cref="Sets"/> that are verdict maps.</summary>
     public HashSet<string> Maps { get; } = new(StringComparer.Ordinal);
 
@@ -29,7 +35,11 @@ internal sealed class NftKernelState
         using var document = JsonDocument.Parse(json);
         foreach (var item in document.RootElement.GetProperty("nftables").EnumerateArray())
         {
-            if (item.TryGetProperty("set", out var set) || item.TryGetProperty("map", out set))
+            if (item.TryGetProperty("limit", out var limit) && limit.ValueKind == JsonValueKind.Object)
+            {
+                state.Limits.Add(limit.GetProperty("name").GetString()!);
+            }
+            else if (item.TryGetProperty("set", out var set) || item.TryGetProperty("map", out set))
             {
                 var elements = new HashSet<string>(StringComparer.Ordinal);
                 var isMap = set.TryGetProperty("map", out _);
@@ -69,7 +79,29 @@ internal sealed class NftKernelState
                     state.ChainRuleComments[name] = comments;
                 }
 
-                comments.Add(rule.TryGetProperty("comment", out var comment) ? comment.GetString() ?? string.Empty : string.Empty);
+                var text = rule.TryGetProperty("comment", out var comment) ? comment.GetString() ?? string.Empty : string.Empty;
+                comments.Add(text);
+                (long Packets, long Bytes)? counter = null;
+                var targets = new List<string>();
+                if (rule.TryGetProperty("expr", out var expressions) && expressions.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var expression in expressions.EnumerateArray())
+                    {
+                        if (expression.ValueKind == JsonValueKind.Object && expression.TryGetProperty("counter", out var c) && c.ValueKind == JsonValueKind.Object
+                            && c.TryGetProperty("packets", out var packets) && c.TryGetProperty("bytes", out var bytes))
+                        {
+                            counter = (packets.GetInt64(), bytes.GetInt64());
+                        }
+                        else if (expression.ValueKind == JsonValueKind.Object
+                            && (expression.TryGetProperty("goto", out var target) || expression.TryGetProperty("jump", out target))
+                            && target.ValueKind == JsonValueKind.Object && target.TryGetProperty("target", out var chainTarget))
+                        {
+                            targets.Add(chainTarget.GetString()!);
+                        }
+                    }
+                }
+
+                state.Rules.Add(new NftKernelRule(name, text, counter, targets));
             }
         }
 
@@ -129,7 +161,8 @@ internal sealed class NftKernelState
             }
         }
 
-        return new NftState(desired.Table, sets, chains);
+        var limits = Limits.ToDictionary(l => l, l => desired.Limits.GetValueOrDefault(l) ?? string.Empty, StringComparer.Ordinal);
+        return new NftState(desired.Table, sets, chains, limits);
     }
 
     /// <summary>Differences between the kernel and the state it should hold, one line each.</summary>
@@ -155,6 +188,16 @@ internal sealed class NftKernelState
         foreach (var name in Sets.Keys.Where(n => !desired.Sets.ContainsKey(n)).Order(StringComparer.Ordinal))
         {
             drift.Add($"set or map {name} is not in the plan");
+        }
+
+        foreach (var name in desired.Limits.Keys.Where(l => !Limits.Contains(l)).Order(StringComparer.Ordinal))
+        {
+            drift.Add($"limit {name} is missing");
+        }
+
+        foreach (var name in Limits.Where(l => !desired.Limits.ContainsKey(l)).Order(StringComparer.Ordinal))
+        {
+            drift.Add($"limit {name} is not in the plan");
         }
 
         foreach (var chain in desired.Chains.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
@@ -222,6 +265,54 @@ internal sealed class NftKernelState
     private static string Describe(string? type, string? hook, int? priority, string? policy) =>
         $"type {type ?? "?"} hook {hook ?? "?"} priority {(priority is { } p ? p.ToString(CultureInfo.InvariantCulture) : "?")} policy {policy ?? "accept"}";
 
+    /// <summary>The endpoints (their names, from the map elements' comments) that reach each chain: directly through a map,
+    /// or through a chain that goes or jumps to it.</summary>
+    public Dictionary<string, SortedSet<string>> EndpointsOfChains()
+    {
+        var result = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        var work = new Queue<(string Chain, string Endpoint)>();
+        foreach (var map in Maps)
+        {
+            foreach (var element in Sets[map])
+            {
+                var at = element.IndexOf(" comment \"", StringComparison.Ordinal);
+                var arrow = element.LastIndexOf(" : ", StringComparison.Ordinal);
+                if (at < 0 || arrow < at)
+                {
+                    continue;
+                }
+
+                var name = element[(at + 10)..element.IndexOf('"', at + 10)];
+                var verdict = element[(arrow + 3)..].Split(' ');
+                if (verdict.Length == 2)
+                {
+                    work.Enqueue((verdict[1], name));
+                }
+            }
+        }
+
+        var edges = Rules.Where(r => r.Targets.Count > 0).GroupBy(r => r.Chain, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.SelectMany(r => r.Targets).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        while (work.TryDequeue(out var item))
+        {
+            if (!result.TryGetValue(item.Chain, out var names))
+            {
+                names = new SortedSet<string>(StringComparer.Ordinal);
+                result[item.Chain] = names;
+            }
+
+            if (names.Add(item.Endpoint) && edges.TryGetValue(item.Chain, out var next))
+            {
+                foreach (var chain in next)
+                {
+                    work.Enqueue((chain, item.Endpoint));
+                }
+            }
+        }
+
+        return result;
+    }
+
     private static string CommentOf(string rule)
     {
         var at = rule.IndexOf(" comment \"", StringComparison.Ordinal);
@@ -258,7 +349,10 @@ internal sealed class NftKernelState
             case JsonValueKind.Object:
                 if (value.TryGetProperty("elem", out var inner))
                 {
-                    return Value(inner.TryGetProperty("val", out var val) ? val : inner);
+                    var element = Value(inner.TryGetProperty("val", out var val) ? val : inner);
+                    return inner.TryGetProperty("comment", out var elementComment) && elementComment.ValueKind == JsonValueKind.String
+                        ? $"{element} comment \"{elementComment.GetString()}\""
+                        : element;
                 }
 
                 if (value.TryGetProperty("prefix", out var prefix))
@@ -294,3 +388,10 @@ internal sealed class NftKernelState
         }
     }
 }
+
+/// <summary>One rule of the owned table as the kernel lists it.</summary>
+/// <param name="Chain">The chain.</param>
+/// <param name="Comment">The comment (label and fingerprint), empty without one.</param>
+/// <param name="Counter">The counter's packets and bytes, or null when the rule has none.</param>
+/// <param name="Targets">The chains the rule jumps or goes to.</param>
+internal sealed record NftKernelRule(string Chain, string Comment, (long Packets, long Bytes)? Counter, IReadOnlyList<string> Targets);

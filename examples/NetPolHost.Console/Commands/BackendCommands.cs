@@ -7,7 +7,7 @@ namespace NetPolHost.Cli.Commands;
 /// <summary>The commands that change or read host firewall state: apply, status, remove.</summary>
 internal static class BackendCommands
 {
-    public static IEnumerable<Command> Create(CliIO io) => [Apply(io), Status(io), Remove(io), AgentCommand.Create(io)];
+    public static IEnumerable<Command> Create(CliIO io) => [Apply(io), Status(io), Remove(io), AgentCommand.Create(io), FlowsCommand.Create(io)];
 
     private static Option<string> BackendOption()
     {
@@ -34,6 +34,7 @@ internal static class BackendCommands
         var node = Common.Node(required: true);
         var backend = BackendOption();
         var dryRun = new Option<bool>("--dry-run") { Description = "Have the kernel check the change without committing it." };
+        var audit = new Option<bool>("--audit") { Description = "Audit mode (nftables): isolate as usual, but log denied connections as would-deny and accept them; apply again without it to enforce." };
         var table = TableOption();
         var netns = NetnsOption();
         var command = new Command(
@@ -42,9 +43,10 @@ internal static class BackendCommands
             "Exit code: 0 on success, 1 when the firewall refused the change (its message is printed; nothing changed), 2 bad input (invalid manifests, or a node that no Node object, pod or host endpoint names: nothing changed).\n\n" +
             "Examples:\n" +
             "  sudo netpolhost apply -f examples/sample --node node-1 --backend nftables\n" +
-            "  sudo netpolhost apply -f policies/ --node $(hostname) --backend nftables --dry-run")
+            "  sudo netpolhost apply -f policies/ --node $(hostname) --backend nftables --dry-run\n" +
+            "  sudo netpolhost apply -f policies/ --node $(hostname) --backend nftables --audit")
         {
-            files, ns, node, backend, dryRun, table, netns,
+            files, ns, node, backend, dryRun, audit, table, netns,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -52,7 +54,7 @@ internal static class BackendCommands
             var nodeName = parse.GetValue(node)!;
             Common.RequireKnownNode(snapshot, nodeName);
             var plan = RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = nodeName });
-            var firewall = BackendRegistry.Create(parse.GetValue(backend)!, Settings(parse, table, netns), forPlanOnly: false);
+            var firewall = BackendRegistry.Create(parse.GetValue(backend)!, Settings(parse, table, netns) with { Audit = parse.GetValue(audit) }, forPlanOnly: false);
             try
             {
                 firewall.EnsureCanExpress(plan);
@@ -98,18 +100,26 @@ internal static class BackendCommands
         var backend = BackendOption();
         var table = TableOption();
         var netns = NetnsOption();
+        var counters = new Option<bool>("--counters") { Description = "List the packet and byte counters of every policy rule and isolation drop, named from the table (nftables)." };
+        var output = Common.Output("Output format of --counters: text or json ({\"counters\": [...]}).", "text", "json");
         var command = new Command(
             "status",
             "Show what the backend owns on this host and, given policies and a node, how it differs from them (drift).\n" +
             "Exit code: 0 in sync (or nothing to compare), 1 drift found or the firewall failed, 2 bad input (invalid manifests, an unknown node).\n\n" +
             "Examples:\n" +
             "  sudo netpolhost status --backend nftables\n" +
-            "  sudo netpolhost status --backend nftables -f examples/sample --node node-1")
+            "  sudo netpolhost status --backend nftables -f examples/sample --node node-1\n" +
+            "  sudo netpolhost status --backend nftables --counters -o json")
         {
-            files, ns, node, backend, table, netns,
+            files, ns, node, backend, table, netns, counters, output,
         };
         command.SetAction(async (parse, token) =>
         {
+            if (parse.GetValue(counters))
+            {
+                return await CountersAsync(io, parse.GetValue(backend)!, Settings(parse, table, netns), parse.GetValue(output) == "json", token).ConfigureAwait(false);
+            }
+
             RulePlan? plan = null;
             var paths = parse.GetValue(files) ?? [];
             if (paths.Length > 0)
@@ -152,6 +162,72 @@ internal static class BackendCommands
             }
         });
         return command;
+    }
+
+    private static async Task<int> CountersAsync(CliIO io, string backendName, BackendSettings settings, bool json, CancellationToken token)
+    {
+        var firewall = BackendRegistry.Create(backendName, settings, forPlanOnly: false);
+        try
+        {
+            if (firewall is not IRuleCounterReader reader)
+            {
+                throw new CliUsageException($"the {firewall.Name} backend keeps no rule counters; --counters works with nftables.");
+            }
+
+            var list = await reader.ReadCountersAsync(token).ConfigureAwait(false);
+            if (json)
+            {
+                await io.Out.WriteLineAsync(Common.Json(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteStartArray("counters");
+                    foreach (var c in list)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("endpoint", c.Endpoint);
+                        w.WriteString("direction", c.Direction);
+                        w.WriteString("tier", c.Tier);
+                        w.WriteString("policy", c.Policy);
+                        if (c.Rule is { } rule)
+                        {
+                            w.WriteNumber("rule", rule);
+                        }
+                        else
+                        {
+                            w.WriteNull("rule");
+                        }
+
+                        w.WriteString("action", c.Action);
+                        w.WriteNumber("packets", c.Packets);
+                        w.WriteNumber("bytes", c.Bytes);
+                        w.WriteEndObject();
+                    }
+
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                })).ConfigureAwait(false);
+                return NetPolHostCli.Ok;
+            }
+
+            if (list.Count == 0)
+            {
+                await io.Out.WriteLineAsync($"{firewall.Name}: no counters (nothing applied)").ConfigureAwait(false);
+                return NetPolHostCli.Ok;
+            }
+
+            await io.Out.WriteLineAsync($"{"PACKETS",10} {"BYTES",12}  {"ACTION",-10} {"TIER",-13} {"DIRECTION",-9} {"ENDPOINT",-30} RULE").ConfigureAwait(false);
+            foreach (var c in list)
+            {
+                var rule = c.Policy is null ? "(isolation: no rule allows)" : $"{c.Policy} {c.Direction}[{c.Rule}]";
+                await io.Out.WriteLineAsync($"{c.Packets,10} {c.Bytes,12}  {c.Action,-10} {c.Tier,-13} {c.Direction,-9} {c.Endpoint,-30} {rule}").ConfigureAwait(false);
+            }
+
+            return NetPolHostCli.Ok;
+        }
+        finally
+        {
+            (firewall as IDisposable)?.Dispose();
+        }
     }
 
     private static Command Remove(CliIO io)

@@ -11,6 +11,11 @@ internal static class BackendRegistry
     /// <summary>Creates a backend; <paramref name="forPlanOnly"/> allows backends of other systems (rendering only).</summary>
     public static IFirewallBackend Create(string name, BackendSettings settings, bool forPlanOnly)
     {
+        if (settings.Audit && name != "nftables")
+        {
+            throw new CliUsageException(NotOnThisBackend(name, "--audit (audit mode)"));
+        }
+
         switch (name)
         {
             case "nftables":
@@ -23,6 +28,7 @@ internal static class BackendRegistry
                 {
                     TableName = settings.TableName ?? "netpolhost",
                     NetworkNamespace = settings.NetworkNamespace,
+                    Audit = settings.Audit,
                 });
             case "firewalld":
                 if (!OperatingSystem.IsLinux())
@@ -56,6 +62,15 @@ internal static class BackendRegistry
                 throw new CliUsageException($"backend '{name}' is not available in this build.");
         }
     }
+
+    /// <summary>The message of a flow-visibility feature (flows, audit mode) that a backend does not offer yet, with what
+    /// the platform itself offers.</summary>
+    public static string NotOnThisBackend(string name, string feature) => name switch
+    {
+        "firewalld" => $"{feature} is not supported by the firewalld backend yet; firewalld itself can log what its zones reject (firewall-cmd --set-log-denied=all, kernel log). Use the nftables backend for flow logs with policy names.",
+        "windows-firewall" or "wfp" => $"{feature} is not supported by the {name} backend yet; Windows records dropped packets and blocked connections as Security log events 5152 and 5157 when auditing of 'Filtering Platform Packet Drop' and 'Filtering Platform Connection' is on (auditpol), and FwpmNetEventEnum reads WFP's recent drop events.",
+        _ => $"{feature} is not supported by the {name} backend.",
+    };
 }
 
 /// <summary>Backend settings from the command line.</summary>
@@ -64,4 +79,7 @@ internal sealed record BackendSettings
     public string? TableName { get; init; }
 
     public string? NetworkNamespace { get; init; }
+
+    /// <summary>Audit mode: drops become would-deny logs and accept (nftables only).</summary>
+    public bool Audit { get; init; }
 }

@@ -106,10 +106,10 @@ public sealed class ClusterPolicyRenderingTests(ITestOutputHelper output)
         // web's ingress: the Admin chain accepts monitoring, then goes to the NetworkPolicy chain.
         var webIngress = EntryChain(state, NftNames.Ingress4, "10.0.0.1");
         Assert.StartsWith("a_i_", webIngress.Name, StringComparison.Ordinal);
-        Assert.Matches(@"^ip saddr @h4_\w+ meta l4proto \. th dport @r_cnp_\w+_p return comment ""cnp guardrails ingress\[0\] accept h:\w+""$", webIngress.Rules[0]);
+        Assert.Matches(@"^ip saddr @h4_\w+ meta l4proto \. th dport @r_cnp_\w+_p counter goto l_\w+ comment ""admin ingress\[0\] allow guardrails h:\w+""$", webIngress.Rules[0]);
         Assert.Matches(@"^goto c_i_\w+ comment", webIngress.Rules[^1]);
         var networkPolicyChain = state.Chains[webIngress.Rules[^1].Split(' ')[1]];
-        Assert.Matches("^counter drop comment \"netpolhost ingress isolated", networkPolicyChain.Rules[^1]);
+        Assert.Matches("^counter drop comment \"np ingress drop h:", networkPolicyChain.Rules[^1]);
 
         // db's ingress: no Admin entry (db serves no port named http), so straight to the Baseline chain, whose Deny
         // drops; falling off its end allows.
@@ -117,14 +117,14 @@ public sealed class ClusterPolicyRenderingTests(ITestOutputHelper output)
         var baseline = EntryChain(state, NftNames.Ingress4, "10.0.0.2");
         Assert.StartsWith("b_i_", baseline.Name, StringComparison.Ordinal);
         Assert.Single(baseline.Rules);
-        Assert.Matches(@"^ip saddr @h4_\w+ counter drop comment ""cnp default ingress\[0\] deny h:\w+""$", baseline.Rules[0]);
+        Assert.Matches(@"^ip saddr @h4_\w+ counter goto l_\w+ comment ""baseline ingress\[0\] deny default h:\w+""$", baseline.Rules[0]);
 
         // Egress of both: Deny drops the metadata address, Pass goes on (to an allow: no NetworkPolicy, no Baseline rule).
         var egress = EntryChain(state, NftNames.Egress4, "10.0.0.2");
         Assert.Same(egress, EntryChain(state, NftNames.Egress4, "10.0.0.1"));
         Assert.Equal(2, egress.Rules.Length);
-        Assert.Matches(@"^ip daddr @r_cnp_\w+_e0_b4 counter drop comment ""cnp guardrails egress\[0\] deny", egress.Rules[0]);
-        Assert.Matches(@"^ip daddr @h4_\w+ meta l4proto \. th dport @r_cnp_\w+_e1_p return comment ""cnp guardrails egress\[1\] pass", egress.Rules[1]);
+        Assert.Matches(@"^ip daddr @r_cnp_\w+_e0_b4 counter goto l_\w+ comment ""admin egress\[0\] deny guardrails", egress.Rules[0]);
+        Assert.Matches(@"^ip daddr @h4_\w+ meta l4proto \. th dport @r_cnp_\w+_e1_p counter return comment ""admin egress\[1\] pass guardrails", egress.Rules[1]);
         Assert.Contains("192.168.1.1", state.Sets[egress.Rules[1].Split(' ')[2][1..]].Elements);
 
         // Deny never rejects (upstream counts a refused connection as a failure).
@@ -132,8 +132,8 @@ public sealed class ClusterPolicyRenderingTests(ITestOutputHelper output)
 
         // Node-local traffic meets the tiers in the input and output hooks.
         Assert.Contains($"ip saddr vmap @{NftNames.LocalEgress4}", state.Chains[NftNames.Input].Rules[4], StringComparison.Ordinal);
-        Assert.Contains($"10.0.0.2 : jump {egress.Name}", state.Sets[NftNames.LocalEgress4].Elements);
-        Assert.Contains($"10.0.0.2 : jump {baseline.Name}", state.Sets[NftNames.LocalIngress4].Elements);
+        Assert.Contains($"10.0.0.2 comment \"shop/db\" : jump {egress.Name}", state.Sets[NftNames.LocalEgress4].Elements);
+        Assert.Contains($"10.0.0.2 comment \"shop/db\" : jump {baseline.Name}", state.Sets[NftNames.LocalIngress4].Elements);
 
         // web is isolated for ingress: node-local traffic to it is allowed after the Admin tier, without the NetworkPolicy chain.
         var webLocal = state.Chains[MapTarget(state, NftNames.LocalIngress4, "10.0.0.1")];
@@ -189,7 +189,7 @@ public sealed class ClusterPolicyRenderingTests(ITestOutputHelper output)
     }
 
     private static string MapTarget(NftState state, string map, string address) =>
-        state.Sets[map].Elements.Single(e => e.StartsWith(address + " : jump ", StringComparison.Ordinal)).Split(' ')[^1];
+        state.Sets[map].Elements.Single(e => e.StartsWith(address + " ", StringComparison.Ordinal) && e.Contains(" : jump ", StringComparison.Ordinal)).Split(' ')[^1];
 
     private static NftChain EntryChain(NftState state, string map, string address) => state.Chains[MapTarget(state, map, address)];
 }

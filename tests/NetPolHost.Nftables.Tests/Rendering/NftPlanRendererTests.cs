@@ -79,6 +79,16 @@ public sealed partial class NftPlanRendererTests
             Assert.Matches("^[A-Za-z0-9 ./_:=\\[\\]-]*$", comment.Groups[1].Value);
         }
 
+        // Log prefixes carry the same sanitised label.
+        Assert.NotEmpty(PrefixPattern().Matches(evil));
+        foreach (Match prefix in PrefixPattern().Matches(evil))
+        {
+            Assert.Matches("^[A-Za-z0-9 ./_:=\\[\\]-]*$", prefix.Groups[1].Value);
+        }
+
+        evil = PrefixPattern().Replace(evil, "prefix \"\"");
+        benign = PrefixPattern().Replace(benign, "prefix \"\"");
+
         Assert.DoesNotContain("flush ruleset", CommentPattern().Replace(evil, "comment \"\""), StringComparison.Ordinal);
         Assert.Equal(Normalize(benign), Normalize(evil));
 
@@ -226,6 +236,9 @@ public sealed partial class NftPlanRendererTests
     [GeneratedRegex("comment \"([^\"]*)\"")]
     private static partial Regex CommentPattern();
 
-    [GeneratedRegex("(h[46]_[0-9a-f]{12}|r_[0-9a-f]{10}|c_[ie]_[0-9a-f]{10})")]
+    [GeneratedRegex("prefix \"([^\"]*)\"")]
+    private static partial Regex PrefixPattern();
+
+    [GeneratedRegex("(h[46]_[0-9a-f]{12}|r_[0-9a-f]{10}|c_[ie]_[0-9a-f]{10}|l_[0-9a-f]{10})")]
     private static partial Regex IdPattern();
 }

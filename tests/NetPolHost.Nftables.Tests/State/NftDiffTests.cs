@@ -62,7 +62,7 @@ public sealed class NftDiffTests
         var before = Render(Base());
         var after = Render(Base().Pod("x/web2", "10.0.0.9", "app=web", node: "n"));
         var diff = NftDiff.Between(before, after);
-        Assert.Matches("^add element inet netpolhost np_ing4 \\{ 10\\.0\\.0\\.9 : jump c_i_[0-9a-f]{10} \\}\n$", diff.Script);
+        Assert.Matches("^add element inet netpolhost np_ing4 \\{ 10\\.0\\.0\\.9 comment \"x/web2\" : jump c_i_[0-9a-f]{10} \\}\n$", diff.Script);
     }
 
     [Fact]
