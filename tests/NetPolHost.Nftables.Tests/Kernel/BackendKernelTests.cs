@@ -345,7 +345,8 @@ public sealed class BackendKernelTests
         var evil = SmallLab.AllowXaToXb("x\"; flush ruleset; \"") with { Labels = LabelMap.Of("a", "b") };
         await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(evil)), cancellationToken: Token);
         var listing = lab.Nft("list", "table", "inet", "netpolhost");
-        Assert.Contains("comment \"x/x__ flush ruleset_ _ ingress[0] h:", listing, StringComparison.Ordinal);
+        Assert.Contains("comment \"np ingress[0] allow x/x__ flush ruleset_ _ h:", listing, StringComparison.Ordinal);
+        Assert.Contains("prefix \"np ingress[0] allow x/x__ flush ruleset_ _\"", listing, StringComparison.Ordinal);
         Assert.True(await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp, TimeSpan.FromSeconds(1)));
         Assert.False(await lab.Lab.ProbeAsync("y/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp));
     }
