@@ -26,10 +26,12 @@ internal static class NetPolHostCli
             "Exit code: 0 success (check: allowed), 1 denied or failed, 2 bad input; 'netpolhost COMMAND --help' gives each command's own.\n\n" +
             "Examples:\n" +
             "  netpolhost validate -f examples/sample\n" +
+            "  netpolhost lint -f examples/sample\n" +
             "  netpolhost check -f examples/sample --from production/api --to production/web-server --port 8000\n" +
             "  netpolhost matrix -f examples/sample --namespace production\n" +
             "  netpolhost plan -f examples/sample --node node-1 --backend nftables -o native");
         root.Add(ValidateCommand.Create(io));
+        root.Add(LintCommand.Create(io));
         root.Add(CheckCommand.Create(io));
         root.Add(MatrixCommand.Create(io));
         root.Add(PlanCommand.Create(io));
