@@ -182,6 +182,39 @@ public sealed class RandomCluster
         };
     }
 
+    /// <summary>The addresses of node-1, node-2 and node-3 in <see cref="TieredCluster"/>.</summary>
+    public static IReadOnlyList<IPAddress> TieredNodeAddresses { get; } = [IPAddress.Parse("192.168.56.11"), IPAddress.Parse("192.168.56.12"), IPAddress.Parse("192.168.56.13")];
+
+    /// <summary>The random cluster of one seed for the ClusterNetworkPolicy differential tests: the nine pods on two
+    /// nodes with labels (x/* and y/a on node-1), a hostNetwork pod on a third node that has no Node object (its address
+    /// is a node address only through that pod), on even seeds a host endpoint of node-1 (a workload: ClusterNetworkPolicies
+    /// may select it), NetworkPolicies and ClusterNetworkPolicies of both tiers (SCTP ports among the protocols; mixed
+    /// families on every third seed).</summary>
+    /// <param name="seed">The seed.</param>
+    /// <returns>The generator (to go on drawing from) and the snapshot.</returns>
+    public static (RandomCluster Random, ClusterSnapshot Snapshot) TieredCluster(int seed)
+    {
+        var random = new RandomCluster(seed, sctp: true);
+        var snapshot = random.Snapshot(seed % 4, pod => pod[0] == 'x' || pod == "y/a" ? "node-1" : "node-2", mixedFamilies: seed % 3 == 2);
+        var clusterPolicies = random.ClusterPolicies(2 + (seed % 5));
+        snapshot = snapshot.With(
+            nodes:
+            [
+                new Node { Name = "node-1", Addresses = [TieredNodeAddresses[0]], Labels = NodeLabels("a") },
+                new Node { Name = "node-2", Addresses = [TieredNodeAddresses[1]], Labels = NodeLabels("b") },
+            ],
+            pods: [new Pod { Namespace = "kube-system", Name = "n3", NodeName = "node-3", HostNetwork = true, IPs = [TieredNodeAddresses[2]], Labels = LabelMap.Of("pod", "a") }],
+            namespaces: [new Model.Namespace { Name = "hosts", Labels = LabelMap.Of("app", "web") }],
+            hostEndpoints: TieredClusterHasHostEndpoint(seed) ? [new HostEndpoint { Namespace = "hosts", Name = "node-1", NodeName = "node-1", IPs = [TieredNodeAddresses[0]], Labels = LabelMap.Of("pod", "b") }] : null,
+            clusterPolicies: clusterPolicies);
+        return (random, snapshot);
+    }
+
+    /// <summary>Whether <see cref="TieredCluster"/> of a seed has the host endpoint hosts/node-1.</summary>
+    /// <param name="seed">The seed.</param>
+    /// <returns><see langword="true"/> on even seeds.</returns>
+    public static bool TieredClusterHasHostEndpoint(int seed) => seed % 2 == 0;
+
     /// <summary>A random (port, protocol) among those the pods may serve.</summary>
     /// <returns>The port and protocol.</returns>
     public (int Port, Protocol Protocol) Probe() => (s_ports[_random.Next(s_ports.Length)], _random.Next(3) == 0 ? Protocol.Udp : Protocol.Tcp);

@@ -197,6 +197,73 @@ public readonly record struct AddressRange(UInt128 First, UInt128 Last, bool IsI
         return result;
     }
 
+    /// <summary>The addresses in both of two range lists.</summary>
+    /// <param name="x">Ranges as <see cref="Merge"/> returns them.</param>
+    /// <param name="y">Ranges as <see cref="Merge"/> returns them.</param>
+    /// <returns>The intersection, as <see cref="Merge"/> returns ranges.</returns>
+    public static List<AddressRange> Intersect(IReadOnlyList<AddressRange> x, IReadOnlyList<AddressRange> y)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        var result = new List<AddressRange>();
+        int i = 0, j = 0;
+        while (i < x.Count && j < y.Count)
+        {
+            var a = x[i];
+            var b = y[j];
+            if (a.IsIPv6 != b.IsIPv6)
+            {
+                // IPv4 sorts first.
+                if (a.IsIPv6)
+                {
+                    j++;
+                }
+                else
+                {
+                    i++;
+                }
+
+                continue;
+            }
+
+            var first = a.First > b.First ? a.First : b.First;
+            var last = a.Last < b.Last ? a.Last : b.Last;
+            if (first <= last)
+            {
+                result.Add(new AddressRange(first, last, a.IsIPv6));
+            }
+
+            if (a.Last < b.Last)
+            {
+                i++;
+            }
+            else
+            {
+                j++;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The addresses of one range list that are not in another.</summary>
+    /// <param name="x">Ranges as <see cref="Merge"/> returns them.</param>
+    /// <param name="y">The ranges to take away, as <see cref="Merge"/> returns them.</param>
+    /// <returns>The difference, as <see cref="Merge"/> returns ranges.</returns>
+    public static List<AddressRange> Subtract(IReadOnlyList<AddressRange> x, IReadOnlyList<AddressRange> y)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (y.Count == 0)
+        {
+            return [.. x];
+        }
+
+        var v4 = y.Where(r => !r.IsIPv6).ToList();
+        var v6 = y.Where(r => r.IsIPv6).ToList();
+        return Intersect(x, [.. Complement(v4, false), .. Complement(v6, true)]);
+    }
+
     /// <summary>The ranges of an ipBlock: its CIDR minus every except.</summary>
     internal static List<AddressRange> FromBlock(IPBlock block)
     {

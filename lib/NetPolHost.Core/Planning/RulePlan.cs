@@ -334,7 +334,7 @@ public sealed record RulePlan
 
     /// <summary>One direction of one endpoint, decided as <see cref="DirectionPlan"/> says; null when nothing applies
     /// (allowed).</summary>
-    private PlanDecision? Check(PlanEndpoint? endpoint, Direction direction, IPAddress peer, Protocol protocol, int port, PacketPath path, bool nodeLocal)
+    internal PlanDecision? Check(PlanEndpoint? endpoint, Direction direction, IPAddress peer, Protocol protocol, int port, PacketPath path, bool nodeLocal)
     {
         if (endpoint is null)
         {

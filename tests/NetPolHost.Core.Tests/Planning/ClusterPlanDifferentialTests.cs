@@ -13,34 +13,16 @@ public sealed class ClusterPlanDifferentialTests
 {
     private const int Seeds = 240;
     private static readonly string[] s_pods = [.. RandomCluster.PodIPs.Keys.Order(StringComparer.Ordinal)];
-    private static readonly IPAddress s_node1 = IPAddress.Parse("192.168.56.11");
-    private static readonly IPAddress s_node2 = IPAddress.Parse("192.168.56.12");
-    private static readonly IPAddress s_node3 = IPAddress.Parse("192.168.56.13");
+    private static readonly IPAddress s_node1 = RandomCluster.TieredNodeAddresses[0];
+    private static readonly IPAddress s_node2 = RandomCluster.TieredNodeAddresses[1];
+    private static readonly IPAddress s_node3 = RandomCluster.TieredNodeAddresses[2];
     private static readonly IPAddress[] s_outside = [IPAddress.Parse("8.8.8.8"), IPAddress.Parse("10.244.9.9"), IPAddress.Parse("fd00:10:244:9::9")];
     private static readonly PortProbe[] s_probes = [new(80), new(81), new(80, Protocol.Udp), new(81, Protocol.Udp), new(80, Protocol.Sctp)];
 
-    /// <summary>The snapshot of one seed: the nine pods on two nodes with labels, a hostNetwork pod on a third node that
-    /// has no Node object (its address is a node address only through that pod), on even seeds a host endpoint of
-    /// node-1 (a workload: ClusterNetworkPolicies may select it), NetworkPolicies and ClusterNetworkPolicies.</summary>
-    internal static (RandomCluster Random, ClusterSnapshot Snapshot) Cluster(int seed)
-    {
-        var random = new RandomCluster(seed, sctp: true);
-        var snapshot = random.Snapshot(seed % 4, pod => pod[0] == 'x' || pod == "y/a" ? "node-1" : "node-2", mixedFamilies: seed % 3 == 2);
-        var clusterPolicies = random.ClusterPolicies(2 + (seed % 5));
-        snapshot = snapshot.With(
-            nodes:
-            [
-                new Node { Name = "node-1", Addresses = [s_node1], Labels = RandomCluster.NodeLabels("a") },
-                new Node { Name = "node-2", Addresses = [s_node2], Labels = RandomCluster.NodeLabels("b") },
-            ],
-            pods: [new Pod { Namespace = "kube-system", Name = "n3", NodeName = "node-3", HostNetwork = true, IPs = [s_node3], Labels = LabelMap.Of("pod", "a") }],
-            namespaces: [new Namespace { Name = "hosts", Labels = LabelMap.Of("app", "web") }],
-            hostEndpoints: HasHostEndpoint(seed) ? [new HostEndpoint { Namespace = "hosts", Name = "node-1", NodeName = "node-1", IPs = [s_node1], Labels = LabelMap.Of("pod", "b") }] : null,
-            clusterPolicies: clusterPolicies);
-        return (random, snapshot);
-    }
+    /// <summary>The snapshot of one seed (<see cref="RandomCluster.TieredCluster"/>).</summary>
+    internal static (RandomCluster Random, ClusterSnapshot Snapshot) Cluster(int seed) => RandomCluster.TieredCluster(seed);
 
-    private static bool HasHostEndpoint(int seed) => seed % 2 == 0;
+    private static bool HasHostEndpoint(int seed) => RandomCluster.TieredClusterHasHostEndpoint(seed);
 
     [Fact]
     public void MatcherTruthTablesAndPlans_Agree_OnRandomClusterPolicies()
