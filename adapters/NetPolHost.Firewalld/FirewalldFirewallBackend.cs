@@ -74,10 +74,16 @@ public sealed partial class FirewalldFirewallBackend : IFirewallBackend, IAsyncD
     public string Prefix => _options.Prefix;
 
     /// <inheritdoc/>
-    /// <remarks>Not <see cref="BackendCapabilities.AtomicApply"/>: firewalld has no transactions.</remarks>
+    /// <remarks>Not <see cref="BackendCapabilities.AtomicApply"/>: firewalld has no transactions.
+    /// <see cref="BackendCapabilities.ClusterPolicyTiers"/>: enforced exactly, Pass included, by flattening each tiered
+    /// direction into one drop per class of traffic; one shape is refused when the plan is mapped, because rich rules
+    /// cannot express it without bypassing firewalld's zones (see <c>FirewalldPolicyMapper</c>): a tier that denies
+    /// protocols without ports to a peer whose TCP, UDP or SCTP ports it allows, in traffic between a pod and its node or
+    /// of a host endpoint that no NetworkPolicy isolates.</remarks>
     public BackendCapabilities Capabilities =>
         BackendCapabilities.IPv4 | BackendCapabilities.IPv6 | BackendCapabilities.Sctp | BackendCapabilities.PortRanges
-        | BackendCapabilities.PodTraffic | BackendCapabilities.HostTraffic | BackendCapabilities.Incremental;
+        | BackendCapabilities.PodTraffic | BackendCapabilities.HostTraffic | BackendCapabilities.Incremental
+        | BackendCapabilities.ClusterPolicyTiers;
 
     /// <summary>Raised after the backend applied the last plan again because firewalld reloaded or restarted (with the
     /// result, or the error).</summary>

@@ -53,6 +53,15 @@ internal static class FirewalldNames
     public static string Peers(string prefix, string type, IEnumerable<string> ruleIds, bool v6, ShortKeys keys) =>
         prefix + "-p" + keys.Get("peers:" + type + ":" + string.Join(",", ruleIds)) + Family(v6);
 
+    /// <summary>The ipset of the peers of one ClusterNetworkPolicy tier decision (one class of traffic of one group of
+    /// endpoints: the peers it denies, or those it allows).</summary>
+    /// <param name="prefix">The prefix.</param>
+    /// <param name="key">What the decision is of (group, class, form).</param>
+    /// <param name="v6">The family.</param>
+    /// <param name="keys">The short keys of this mapping (<see cref="NewKeys"/>).</param>
+    public static string Decision(string prefix, string key, bool v6, ShortKeys keys) =>
+        prefix + "-t" + keys.Get("tier:" + key) + Family(v6);
+
     /// <summary>Whether a name has the owned prefix (<c>PREFIX-</c>).</summary>
     public static bool HasPrefix(string name, string prefix) => name.StartsWith(prefix + "-", StringComparison.Ordinal);
 

@@ -33,7 +33,7 @@ namespace NetPolHost.Firewalld.Mapping;
 /// <para>Rule count follows the distinct rule lists and port ranges, never the number of peers: peers and endpoint
 /// addresses live in ipsets, which change at runtime without touching the policies.</para>
 /// </remarks>
-internal static class FirewalldPolicyMapper
+internal static partial class FirewalldPolicyMapper
 {
     internal const int EgressPorts = -80;
     internal const int IngressAllowPorts = -70;
@@ -98,7 +98,7 @@ internal static class FirewalldPolicyMapper
         return result;
     }
 
-    private sealed class Builder(RulePlan plan, string prefix, int policyPriority)
+    private sealed partial class Builder(RulePlan plan, string prefix, int policyPriority)
     {
         private readonly Dictionary<string, IpsetSpec> _ipsets = new(StringComparer.Ordinal);
 
@@ -120,33 +120,42 @@ internal static class FirewalldPolicyMapper
                 foreach (var v6 in families)
                 {
                     Forward(pods, v6, rules);
+                    ForwardTiers(pods, v6, rules);
                 }
 
                 policies.Add(new PolicySpec(FirewalldNames.ForwardPolicy(prefix), "ANY", "ANY", policyPriority, Distinct(rules), "NetPolHost: NetworkPolicy for forwarded pod traffic"));
             }
 
             var input = Groups(hosts, Direction.Ingress);
-            if (input.Count > 0)
+            var inputRules = new List<string>();
+            foreach (var v6 in families)
             {
-                var rules = new List<string>();
-                foreach (var v6 in families)
+                HostTiers(pods, hosts, Direction.Ingress, v6, inputRules);
+                if (input.Count > 0)
                 {
-                    Host(input, Direction.Ingress, v6, rules);
+                    Host(input, Direction.Ingress, v6, inputRules);
                 }
+            }
 
-                policies.Add(new PolicySpec(FirewalldNames.InputPolicy(prefix), "ANY", "HOST", policyPriority, Distinct(rules), "NetPolHost: NetworkPolicy for traffic to host endpoints"));
+            if (inputRules.Count > 0)
+            {
+                policies.Add(new PolicySpec(FirewalldNames.InputPolicy(prefix), "ANY", "HOST", policyPriority, Distinct(inputRules), "NetPolHost: NetworkPolicy for traffic to host endpoints"));
             }
 
             var output = Groups(hosts, Direction.Egress);
-            if (output.Count > 0)
+            var outputRules = new List<string>();
+            foreach (var v6 in families)
             {
-                var rules = new List<string>();
-                foreach (var v6 in families)
+                HostTiers(pods, hosts, Direction.Egress, v6, outputRules);
+                if (output.Count > 0)
                 {
-                    Host(output, Direction.Egress, v6, rules);
+                    Host(output, Direction.Egress, v6, outputRules);
                 }
+            }
 
-                policies.Add(new PolicySpec(FirewalldNames.OutputPolicy(prefix), "HOST", "ANY", policyPriority, Distinct(rules), "NetPolHost: NetworkPolicy for traffic from host endpoints"));
+            if (outputRules.Count > 0)
+            {
+                policies.Add(new PolicySpec(FirewalldNames.OutputPolicy(prefix), "HOST", "ANY", policyPriority, Distinct(outputRules), "NetPolHost: NetworkPolicy for traffic from host endpoints"));
             }
 
             foreach (var endpoint in hosts.Where(h => h.InterfaceName is not null))
@@ -269,8 +278,10 @@ internal static class FirewalldPolicyMapper
             }
         }
 
+        /// <summary>The endpoints a direction of which NetworkPolicies isolate and no tier applies to, by rule list
+        /// (those with tiers: <see cref="TierGroups"/>).</summary>
         private static List<(IReadOnlyList<string> Ids, List<PlanEndpoint> Members)> Groups(IEnumerable<PlanEndpoint> endpoints, Direction direction) =>
-            endpoints.Where(e => e.For(direction).Isolated)
+            endpoints.Where(e => e.For(direction).Isolated && !e.For(direction).HasTiers)
                 .GroupBy(e => string.Join(",", e.For(direction).Rules), StringComparer.Ordinal)
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => ((IReadOnlyList<string>)[.. g.First().For(direction).Rules], g.ToList()))
