@@ -9,7 +9,7 @@ namespace NetPolHost.Firewalld.Mapping;
 /// <remarks>
 /// <para>Rich rules have no jump and firewalld's <c>accept</c> is final (it ends firewalld's whole hook, so an egress
 /// Accept written as <c>accept</c> would skip the destination's ingress and the zones). A direction with tier entries is
-/// therefore flattened (<see cref="DirectionDecisions.Flatten"/>): per class of traffic (a TCP, UDP or SCTP port range
+/// therefore flattened (<see cref="DirectionDecisions.Flatten(RulePlan, DirectionPlan, bool, bool)"/>): per class of traffic (a TCP, UDP or SCTP port range
 /// that every entry treats alike, or the protocols without ports) the tiers, the NetworkPolicy stage and the default
 /// come down to one set of denied peers, computed exactly from the ordered entries (Pass included). Each class becomes at
 /// most one <c>drop</c> whose peer side is an ipset of the class's decision: <c>ipset=</c> the denied peers, or, for a
@@ -86,7 +86,7 @@ internal static partial class FirewalldPolicyMapper
             foreach (var (key, directionPlan, members) in TierGroups(hosts, direction))
             {
                 var endpoint = new RichRule.Match(EndpointSet(input ? 'h' : 'o', ["|tiers|", key], members, v6, input ? "host endpoints whose ingress these tiers govern" : "host endpoints whose egress these tiers govern"));
-                IReadOnlyList<ClassDecision> classes = Mixed(plan.Flatten(directionPlan, v6, nodeLocal: false), plan.Flatten(directionPlan, v6, nodeLocal: true), local);
+                var classes = plan.Flatten(directionPlan, v6, local);
                 if (!directionPlan.Isolated)
                 {
                     classes = OtherProtocolsAlike(classes, directionPlan, members[0], v6, [], $"traffic {(input ? "to" : "from")} host endpoint {members[0].Name}, which no NetworkPolicy isolates");
@@ -214,49 +214,6 @@ internal static partial class FirewalldPolicyMapper
 
             var baseline = directionPlan.Isolated ? null : directionPlan.Baseline.Select(plan.GetRule).FirstOrDefault(r => r.Ports.IsAll && r.Peers.Contains(peer));
             return baseline is { Action: ClusterPolicyAction.Deny } ? baseline : null;
-        }
-
-        /// <summary>The classes of a host endpoint's direction: node-local decisions for local pods, the others for
-        /// every other peer (over the common refinement of both class lists).</summary>
-        private static List<ClassDecision> Mixed(IReadOnlyList<ClassDecision> others, IReadOnlyList<ClassDecision> nodeLocal, List<AddressRange> local)
-        {
-            var result = new List<ClassDecision>();
-            foreach (var protocol in RichRule.PortProtocols)
-            {
-                var a = others.Where(c => c.Ports?.Protocol == protocol).ToList();
-                var b = nodeLocal.Where(c => c.Ports?.Protocol == protocol).ToList();
-                int i = 0, j = 0, first = 0;
-                while (i < a.Count && j < b.Count)
-                {
-                    var last = Math.Min(a[i].Ports!.Value.Last, b[j].Ports!.Value.Last);
-                    Add(new PortRange(protocol, first, last), a[i], b[j]);
-                    first = last + 1;
-                    if (a[i].Ports!.Value.Last == last)
-                    {
-                        i++;
-                    }
-
-                    if (b[j].Ports!.Value.Last == last)
-                    {
-                        j++;
-                    }
-                }
-            }
-
-            Add(null, others[^1], nodeLocal[^1]);
-            return result;
-
-            void Add(PortRange? ports, ClassDecision other, ClassDecision mine)
-            {
-                var denied = AddressRange.Merge(AddressRange.Subtract(other.Denied, local).Concat(AddressRange.Intersect(mine.Denied, local)));
-                if (ports is { } range && result.Count > 0 && result[^1].Ports is { } previous && previous.Protocol == range.Protocol && result[^1].Denied.SequenceEqual(denied))
-                {
-                    result[^1] = result[^1] with { Ports = previous with { Last = range.Last } };
-                    return;
-                }
-
-                result.Add(new ClassDecision(ports, denied.ToValueList()));
-            }
         }
 
         /// <summary>The endpoints with tier entries in a direction, grouped by equal direction plans.</summary>

@@ -25,6 +25,56 @@ public static class DirectionDecisions
 {
     private static readonly Protocol[] s_portProtocols = [Protocol.Tcp, Protocol.Udp, Protocol.Sctp];
 
+    /// <summary>The decisions of one direction for peers of one family of which some are node-local (a host endpoint's
+    /// direction: the node's pods are node-local peers, every other peer is not), as <see cref="Flatten(RulePlan, DirectionPlan, bool, bool)"/>
+    /// gives them for each kind of peer, over the ranges of ports both cut the port space into.</summary>
+    /// <param name="plan">The plan holding the direction's entries.</param>
+    /// <param name="direction">The direction of an endpoint of <paramref name="plan"/>.</param>
+    /// <param name="ipv6">The family of the peers.</param>
+    /// <param name="nodeLocalPeers">The node-local peers, sorted and merged (<see cref="AddressRange.Merge"/>).</param>
+    /// <returns>The decisions, TCP, UDP and SCTP ranges in port order, then the protocols without ports.</returns>
+    public static IReadOnlyList<ClassDecision> Flatten(this RulePlan plan, DirectionPlan direction, bool ipv6, IReadOnlyList<AddressRange> nodeLocalPeers)
+    {
+        ArgumentNullException.ThrowIfNull(nodeLocalPeers);
+        var others = plan.Flatten(direction, ipv6, nodeLocal: false);
+        if (nodeLocalPeers.Count == 0)
+        {
+            return others;
+        }
+
+        var local = plan.Flatten(direction, ipv6, nodeLocal: true);
+        var result = new List<ClassDecision>();
+        foreach (var protocol in s_portProtocols)
+        {
+            var a = others.Where(c => c.Ports?.Protocol == protocol).ToList();
+            var b = local.Where(c => c.Ports?.Protocol == protocol).ToList();
+            int i = 0, j = 0, first = 0;
+            while (i < a.Count && j < b.Count)
+            {
+                var last = Math.Min(a[i].Ports!.Value.Last, b[j].Ports!.Value.Last);
+                Add(new PortRange(protocol, first, last), a[i], b[j]);
+                first = last + 1;
+                i += a[i].Ports!.Value.Last == last ? 1 : 0;
+                j += b[j].Ports!.Value.Last == last ? 1 : 0;
+            }
+        }
+
+        Add(null, others[^1], local[^1]);
+        return result;
+
+        void Add(PortRange? ports, ClassDecision other, ClassDecision nodeLocal)
+        {
+            var denied = AddressRange.Merge(AddressRange.Subtract(other.Denied, nodeLocalPeers).Concat(AddressRange.Intersect(nodeLocal.Denied, nodeLocalPeers)));
+            if (ports is { } range && result.Count > 0 && result[^1].Ports is { } previous && previous.Protocol == range.Protocol && result[^1].Denied.SequenceEqual(denied))
+            {
+                result[^1] = result[^1] with { Ports = previous with { Last = range.Last } };
+                return;
+            }
+
+            result.Add(new ClassDecision(ports, denied.ToValueList()));
+        }
+    }
+
     /// <summary>The decisions of one direction of an endpoint for peers of one family: per TCP, UDP and SCTP port range
     /// that the direction's entries cut the port space into (adjacent ranges with the same decision joined; every port
     /// of the three protocols is in exactly one), then one for the protocols without ports.</summary>

@@ -6,7 +6,7 @@ using NetPolHost.TestKit;
 
 namespace NetPolHost.Core.Tests.Planning;
 
-/// <summary><see cref="DirectionDecisions.Flatten"/>: one set of denied peers per class of traffic decides every packet
+/// <summary><see cref="DirectionDecisions.Flatten(RulePlan, DirectionPlan, bool, bool)"/>: one set of denied peers per class of traffic decides every packet
 /// as the ordered tiers do.</summary>
 public sealed class DirectionDecisionsTests
 {
@@ -20,7 +20,7 @@ public sealed class DirectionDecisionsTests
     private static readonly Protocol[] s_protocols = [Protocol.Tcp, Protocol.Udp, Protocol.Sctp, Protocol.Icmp];
 
     /// <summary>On the random clusters of the plan differential test, every endpoint direction of every node, both
-    /// families, forward and node-local: the flattened classes partition the ports, and a peer is in the denied set of
+    /// families, forward, node-local and mixed (local pods node-local): the flattened classes partition the ports, and a peer is in the denied set of
     /// its packet's class exactly when the plan's ordered evaluation of that direction denies it.</summary>
     [Fact]
     public void Flatten_DecidesEveryPacketAsTheOrderedTiersDo()
@@ -38,18 +38,20 @@ public sealed class DirectionDecisionsTests
                 {
                     foreach (var direction in new[] { Direction.Ingress, Direction.Egress })
                     {
-                        foreach (var nodeLocal in new[] { false, true })
+                        // Forward, node-local, and mixed (the node's pods node-local, every other peer not).
+                        foreach (var nodeLocal in new bool?[] { false, true, null })
                         {
                             foreach (var v6 in new[] { false, true })
                             {
-                                var classes = plan.Flatten(endpoint.For(direction), v6, nodeLocal);
+                                var local = AddressRange.Merge(plan.LocalPodAddresses.Select(AddressRange.FromAddress).Where(r => r.IsIPv6 == v6));
+                                var classes = nodeLocal is { } only ? plan.Flatten(endpoint.For(direction), v6, only) : plan.Flatten(endpoint.For(direction), v6, local);
                                 AssertPartition(classes);
                                 for (var n = 0; n < 40; n++)
                                 {
                                     var peer = random.Pick(peers.Where(p => (p.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6) == v6).ToList());
                                     var protocol = random.Pick(s_protocols);
                                     var port = protocol == Protocol.Icmp ? 0 : random.Pick([1, 53, 79, 80, 81, 82, 443, 5353, 8080, 65535]);
-                                    var expected = plan.Check(endpoint, direction, peer, protocol, port, PacketPath.Forward, nodeLocal)?.Allowed ?? true;
+                                    var expected = plan.Check(endpoint, direction, peer, protocol, port, PacketPath.Forward, nodeLocal ?? plan.LocalPodAddresses.Contains(peer))?.Allowed ?? true;
                                     var decision = classes.Single(c => protocol.HasPorts() ? c.Ports is { } p && p.Protocol == protocol && port >= p.First && port <= p.Last : c.Ports is null);
                                     var denied = decision.Denied.Any(r => r.Contains(IpMath.ToUInt128(peer, out var isV6), isV6));
                                     Assert.True(denied == !expected, $"seed {seed} {node} {endpoint.Name} {direction} {peer} {port}/{protocol} node-local {nodeLocal}: flattened {(denied ? "denied" : "allowed")}, plan {(expected ? "allowed" : "denied")}\n{plan.Describe()}");
