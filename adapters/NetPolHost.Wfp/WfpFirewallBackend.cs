@@ -16,7 +16,9 @@ namespace NetPolHost.Wfp;
 /// <para>Host endpoints only: pod traffic on a Windows node is policed in the virtual switch (HNS/VFP), so pod endpoints
 /// of a plan are reported as warnings and left alone. Filters sit at ALE auth recv-accept (ingress) and ALE auth connect
 /// (egress), IPv4 and IPv6: per isolated direction a block filter over the endpoint's addresses and permit filters of
-/// higher weight for what the plan allows. In the backend's sublayer this is exact for every protocol. A block in any
+/// higher weight for what the plan allows; a direction with ClusterNetworkPolicy tiers is flattened into one decision
+/// per class of traffic (permits above the block where NetworkPolicies isolate it, blocks of the denied peers
+/// elsewhere). In the backend's sublayer this is exact for every protocol. A block in any
 /// other sublayer still wins over our permits (Windows Firewall's default inbound block included) unless
 /// <see cref="WfpOptions.HardPermit"/> is set and our sublayer is weighted above that sublayer; our blocks are hard blocks
 /// that no other permit overrides.</para>
@@ -69,10 +71,13 @@ public sealed partial class WfpFirewallBackend : IFirewallBackend, IBackendJsonR
     public BackendCapabilities Capabilities => Supported;
 
     /// <summary>What WFP filters express: no SCTP ports (port conditions apply to TCP and UDP) and no pod traffic (it is
-    /// switched in the virtual switch, not seen at the ALE layers).</summary>
+    /// switched in the virtual switch, not seen at the ALE layers). ClusterNetworkPolicy tiers of host endpoints, Pass
+    /// included: each tiered direction is flattened into one decision per class of traffic (protocol and port range, or
+    /// every protocol but TCP, UDP and SCTP as ranges of protocol numbers), permits above the endpoint's block where
+    /// NetworkPolicies isolate it, blocks of the denied peers elsewhere.</summary>
     internal const BackendCapabilities Supported =
         BackendCapabilities.IPv4 | BackendCapabilities.IPv6 | BackendCapabilities.PortRanges | BackendCapabilities.HostTraffic
-        | BackendCapabilities.AtomicApply | BackendCapabilities.Incremental;
+        | BackendCapabilities.AtomicApply | BackendCapabilities.Incremental | BackendCapabilities.ClusterPolicyTiers;
 
     /// <summary>A text listing of the filters of <paramref name="plan"/>, one line each.</summary>
     /// <param name="plan">The plan.</param>

@@ -63,7 +63,12 @@ public sealed partial class WindowsFirewallBackend : IFirewallBackend, IDisposab
     public BackendCapabilities Capabilities => Supported;
 
     /// <summary>What Windows Firewall rules express: no SCTP ports (rules carry ports only for TCP and UDP), no pod
-    /// traffic (it is switched in the virtual switch), no transactions.</summary>
+    /// traffic (it is switched in the virtual switch), no transactions, and no ClusterNetworkPolicy tiers
+    /// (<see cref="BackendCapabilities.ClusterPolicyTiers"/>): rules are unordered and a block beats every allow, so a
+    /// tier would have to be flattened into blocks per class of traffic, and a rule names one protocol or all of them:
+    /// "every protocol but TCP, UDP and SCTP" (what a tier decides for ICMP and the like apart from the ports it allows,
+    /// e.g. an Accept of TCP 443 followed by a Deny of everything) has no rule. Plans with tiers are refused; use the
+    /// <c>wfp</c> backend, which enforces them.</summary>
     internal const BackendCapabilities Supported =
         BackendCapabilities.IPv4 | BackendCapabilities.IPv6 | BackendCapabilities.PortRanges | BackendCapabilities.HostTraffic | BackendCapabilities.Incremental;
 

@@ -11,13 +11,22 @@ namespace NetPolHost.Wfp.Filters;
 
 /// <summary>Turns a <see cref="RulePlan"/> into WFP filters for the host's own endpoints.</summary>
 /// <remarks>
-/// For each isolated direction of each host endpoint and each address family it has: one block filter matching the
+/// For each isolated direction (without tiers) of each host endpoint and each address family it has: one block filter matching the
 /// endpoint's local addresses (the lowest weights), and permit filters (the highest weights) for node-local peers and
 /// for each (plan rule, protocol) with remote-address, protocol and port conditions. Within the backend's sublayer the
 /// matching filter of highest weight decides, so a connection is permitted exactly when a plan rule allows it, for every
 /// protocol. Across sublayers a block anywhere wins unless our permit is a hard permit (see
 /// <see cref="WfpOptions.HardPermit"/>). Ingress filters sit at ALE auth recv-accept, egress filters at ALE auth connect.
 /// Keys are name-based GUIDs over the provider key and the filter's whole content; weights derive from the key.
+/// <para>ClusterNetworkPolicy tiers (a direction with Admin or Baseline entries): WFP has no ordered lists to jump
+/// between, so the direction is flattened into one set of denied peers per class of traffic
+/// (<see cref="DirectionDecisions.Flatten(RulePlan, DirectionPlan, bool, IReadOnlyList{AddressRange})"/>: Pass
+/// included; the node's pods are node-local peers; the host's own addresses and loopback are never denied). A class is
+/// a TCP or UDP port range (protocol and port conditions), SCTP with all ports (protocol 132), or every other protocol
+/// (the protocol-number ranges 0-5, 7-16, 18-131 and 133-255). Isolated directions keep their block of everything and
+/// get, above it, a permit per class of the peers it allows; directions no NetworkPolicy isolates get a block per class
+/// of the peers it denies, and nothing else (what they allow stays with the host's other filters, as for endpoints no
+/// policy applies to).</para>
 /// </remarks>
 internal static class WfpFilterTranslator
 {
@@ -45,7 +54,8 @@ internal static class WfpFilterTranslator
 
         var warnings = new List<string>();
         var filters = new Dictionary<Guid, WfpFilter>();
-        var nodeLocal = plan.NodeAddresses.Concat(hosts.SelectMany(e => e.Addresses)).Concat(plan.LocalPodAddresses).Select(AddressRange.FromAddress).ToList();
+        var hostAddresses = plan.NodeAddresses.Concat(hosts.SelectMany(e => e.Addresses)).Select(AddressRange.FromAddress).ToList();
+        var nodeLocal = hostAddresses.Concat(plan.LocalPodAddresses.Select(AddressRange.FromAddress)).ToList();
         foreach (var endpoint in plan.Endpoints)
         {
             if (endpoint.Kind == PlanEndpointKind.Pod)
@@ -61,7 +71,7 @@ internal static class WfpFilterTranslator
 
             foreach (var direction in new[] { Direction.Ingress, Direction.Egress })
             {
-                if (!endpoint.For(direction).Isolated)
+                if (!endpoint.For(direction).Applies)
                 {
                     continue;
                 }
@@ -75,7 +85,16 @@ internal static class WfpFilterTranslator
                     }
 
                     var section = new Section(plan, endpoint, direction, v6, local, options, filters);
-                    section.Run(Merge(nodeLocal.Where(r => r.IsIPv6 == v6).Append(v6 ? s_loopbackV6 : s_loopbackV4)));
+                    if (endpoint.For(direction).HasTiers)
+                    {
+                        section.RunTiers(
+                            Merge(hostAddresses.Where(r => r.IsIPv6 == v6).Append(v6 ? s_loopbackV6 : s_loopbackV4)),
+                            Merge(plan.LocalPodAddresses.Select(AddressRange.FromAddress).Where(r => r.IsIPv6 == v6)));
+                    }
+                    else
+                    {
+                        section.Run(Merge(nodeLocal.Where(r => r.IsIPv6 == v6).Append(v6 ? s_loopbackV6 : s_loopbackV4)));
+                    }
                 }
             }
         }
@@ -171,12 +190,76 @@ internal static class WfpFilterTranslator
             }
         }
 
-        private void Permit(List<WfpCondition> localConditions, List<AddressRange> remote, List<WfpCondition> extra, string what)
+        /// <summary>A direction with ClusterNetworkPolicy tiers, flattened into one decision per class of traffic
+        /// (<see cref="DirectionDecisions.Flatten(RulePlan, DirectionPlan, bool, IReadOnlyList{AddressRange})"/>: Pass
+        /// included, the node's pods node-local). Isolated: the block of everything else and, above it, permits of what
+        /// each class allows. Not isolated: blocks of what each class denies, nothing else (the rest is not ours to
+        /// decide, as for endpoints no policy applies to). The host's own addresses and loopback are never blocked.</summary>
+        public void RunTiers(List<AddressRange> hostAddresses, List<AddressRange> localPods)
+        {
+            var localConditions = local.Select(r => new WfpCondition(WfpField.LocalAddress, r.First, r.Last, v6)).ToList();
+            var directionPlan = endpoint.For(direction);
+            var toward = _inbound ? "from" : "to";
+            if (directionPlan.Isolated)
+            {
+                Add(WfpAction.Block, "block everything else", localConditions);
+            }
+
+            foreach (var decision in plan.Flatten(directionPlan, v6, localPods))
+            {
+                var (extra, what) = ClassConditions(decision.Ports);
+                if (directionPlan.Isolated)
+                {
+                    var allowed = AddressRange.Merge(decision.Allowed(v6).Concat(hostAddresses));
+                    if (allowed.Count > 0)
+                    {
+                        Emit(WfpAction.Permit, localConditions, allowed, extra, $"permit {what} {toward} the peers the tiers and NetworkPolicies allow");
+                    }
+                }
+                else
+                {
+                    var denied = AddressRange.Subtract(decision.Denied, hostAddresses);
+                    if (denied.Count > 0)
+                    {
+                        Emit(WfpAction.Block, localConditions, denied, extra, $"block {what} {toward} the peers the tiers deny");
+                    }
+                }
+            }
+        }
+
+        /// <summary>The protocol and port conditions of a class of traffic, and its name: a protocol and a port range
+        /// (none for every port), or every protocol but TCP, UDP and SCTP (ranges of protocol numbers).</summary>
+        private (List<WfpCondition> Conditions, string What) ClassConditions(PortRange? ports)
+        {
+            if (ports is not { } range)
+            {
+                return (
+                    [
+                        new(WfpField.Protocol, 0, 5), new(WfpField.Protocol, 7, 16), new(WfpField.Protocol, 18, 131), new(WfpField.Protocol, 133, 255),
+                    ],
+                    "protocols without ports");
+            }
+
+            var protocol = (UInt128)(int)range.Protocol;
+            if (range.IsAllPorts)
+            {
+                return ([new(WfpField.Protocol, protocol, protocol)], range.Protocol.ToKubernetesName());
+            }
+
+            var field = _inbound ? WfpField.LocalPort : WfpField.RemotePort;
+            return ([new(WfpField.Protocol, protocol, protocol), new(field, (UInt128)range.First, (UInt128)range.Last)], range.Protocol.ToKubernetesName() + " " + range.ToString().Split('/')[0]);
+        }
+
+        private void Permit(List<WfpCondition> localConditions, List<AddressRange> remote, List<WfpCondition> extra, string what) =>
+            Emit(WfpAction.Permit, localConditions, remote, extra, what);
+
+        /// <summary>Filters of one action over remote addresses, sharded by <see cref="WfpOptions.MaxAddressesPerFilter"/>.</summary>
+        private void Emit(WfpAction action, List<WfpCondition> localConditions, List<AddressRange> remote, List<WfpCondition> extra, string what)
         {
             if (remote.Count == 1 && remote[0].First == UInt128.Zero && remote[0].Last == (v6 ? UInt128.MaxValue : uint.MaxValue))
             {
                 // Every address of the family: no remote-address condition at all.
-                Add(WfpAction.Permit, what, [.. localConditions, .. extra]);
+                Add(action, what, [.. localConditions, .. extra]);
                 return;
             }
 
@@ -187,7 +270,7 @@ internal static class WfpFilterTranslator
                 conditions.AddRange(remote.GetRange(s * options.MaxAddressesPerFilter, Math.Min(options.MaxAddressesPerFilter, remote.Count - (s * options.MaxAddressesPerFilter)))
                     .Select(r => new WfpCondition(WfpField.RemoteAddress, r.First, r.Last, v6)));
                 conditions.AddRange(extra);
-                Add(WfpAction.Permit, shards > 1 ? $"{what} (part {(s + 1).ToString(CultureInfo.InvariantCulture)} of {shards.ToString(CultureInfo.InvariantCulture)})" : what, conditions);
+                Add(action, shards > 1 ? $"{what} (part {(s + 1).ToString(CultureInfo.InvariantCulture)} of {shards.ToString(CultureInfo.InvariantCulture)})" : what, conditions);
             }
         }
 

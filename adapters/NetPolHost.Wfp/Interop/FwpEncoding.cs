@@ -10,7 +10,7 @@ namespace NetPolHost.Wfp.Interop;
 /// <c>FWP_V4_ADDR_MASK</c> with a host-order mask, one IPv6 address is <c>FWP_BYTE_ARRAY16_TYPE</c> in network order, an
 /// IPv6 block <c>FWP_V6_ADDR_MASK</c> with a prefix length; any other span is <c>FWP_MATCH_RANGE</c> over a
 /// <c>FWP_RANGE_TYPE</c> of the single-address types. Ports are <c>FWP_UINT16</c> (ranges as <c>FWP_RANGE_TYPE</c>), the
-/// protocol <c>FWP_UINT8</c>, the weight <c>FWP_UINT64</c> (a pointer).
+/// protocol <c>FWP_UINT8</c> (ranges as <c>FWP_RANGE_TYPE</c> of <c>FWP_UINT8</c>), the weight <c>FWP_UINT64</c> (a pointer).
 /// </remarks>
 internal static unsafe class FwpEncoding
 {
@@ -128,7 +128,7 @@ internal static unsafe class FwpEncoding
         switch (condition.Field)
         {
             case WfpField.Protocol:
-                return (WfpConstants.MatchEqual, WfpConstants.FwpUInt8, 0);
+                return condition.Low == condition.High ? (WfpConstants.MatchEqual, WfpConstants.FwpUInt8, 0) : (WfpConstants.MatchRange, WfpConstants.FwpRange, 0);
             case WfpField.LocalPort or WfpField.RemotePort:
                 return condition.Low == condition.High ? (WfpConstants.MatchEqual, WfpConstants.FwpUInt16, 0) : (WfpConstants.MatchRange, WfpConstants.FwpRange, 0);
             default:
@@ -158,7 +158,12 @@ internal static unsafe class FwpEncoding
 
     private static void Single(NativeArena arena, WfpCondition condition, UInt128 value, FWP_VALUE0* target)
     {
-        if (condition.Field is WfpField.LocalPort or WfpField.RemotePort)
+        if (condition.Field is WfpField.Protocol)
+        {
+            target->type = WfpConstants.FwpUInt8;
+            target->uint8 = (byte)value;
+        }
+        else if (condition.Field is WfpField.LocalPort or WfpField.RemotePort)
         {
             target->type = WfpConstants.FwpUInt16;
             target->uint16 = (ushort)value;
