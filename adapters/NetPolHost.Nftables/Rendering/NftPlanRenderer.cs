@@ -124,7 +124,9 @@ internal sealed class NftPlanRenderer
                 var directionPlan = endpoint.For(direction);
                 var letter = direction == Direction.Ingress ? 'i' : 'e';
                 var chainName = EntryChain(directionPlan, letter, nodeLocal: false);
-                var nodeLocalChain = hasTiers && endpoint.InterfaceName is null ? EntryChain(directionPlan, letter, nodeLocal: true) : null;
+                // Traffic between the node's pods and its host endpoints meets the tiers whatever the interface: an
+                // interface bounds where the endpoint's traffic with other peers is checked, not its traffic with the pods.
+                var nodeLocalChain = hasTiers ? EntryChain(directionPlan, letter, nodeLocal: true) : null;
                 foreach (var address in endpoint.Addresses)
                 {
                     var v6 = IsV6(address);

@@ -6,10 +6,11 @@ using NetPolHost.TestKit.Net;
 
 namespace NetPolHost.Nftables.Tests.Kernel;
 
-/// <summary>ClusterNetworkPolicy tiers over IPv6 in a real kernel: dual-stack pods, real IPv6 (and IPv4) connections
-/// through Admin Accept, Pass and Deny entries and a Baseline Deny.</summary>
+/// <summary>ClusterNetworkPolicy tiers on one node in a real kernel: dual-stack pods with real IPv6 (and IPv4)
+/// connections through Admin Accept, Pass and Deny entries and a Baseline Deny; and a host endpoint bound to an
+/// interface, whose tiers meet the node's pods.</summary>
 [Trait("Category", "Integration")]
-public sealed class ClusterPolicyIPv6KernelTests
+public sealed class ClusterPolicySmallLabKernelTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -114,5 +115,47 @@ public sealed class ClusterPolicyIPv6KernelTests
         Assert.True(await lab.Lab.ProbeAsync("y/a", SmallLab.Ip("x/a"), 80, Protocol.Udp, TimeSpan.FromSeconds(2)));
         Assert.False(await lab.Lab.ProbeAsync("x/a", RandomCluster.PodIPv6("y/a"), 81, Protocol.Tcp));
         Assert.True(await lab.Lab.ProbeAsync("x/a", SmallLab.Ip("y/a"), 81, Protocol.Tcp, TimeSpan.FromSeconds(2)));
+    }
+
+    /// <summary>A host endpoint of the node bound to an interface (not the pods' side) whose ingress an Admin-tier Deny
+    /// guards against the pods of namespace x on TCP 80: traffic between a pod and its node meets the host endpoint's
+    /// tiers whatever the interface, as the plan (<see cref="Planning.RulePlan.Evaluate(System.Net.IPAddress, System.Net.IPAddress, Protocol, int, IReadOnlySet{System.Net.IPAddress})"/>)
+    /// decides it; traffic from y and on TCP 81 is allowed.</summary>
+    [Fact]
+    public async Task InterfaceBoundHostEndpoint_TiersDecideTrafficWithTheNodesPods()
+    {
+        Assert.SkipWhen(Namespaces.UnavailableReason() is not null, Namespaces.UnavailableReason() ?? string.Empty);
+        var load = ManifestLoader.LoadText("""
+            apiVersion: netpolhost.io/v1alpha1
+            kind: HostEndpoint
+            metadata: {name: node-1, namespace: hosts, labels: {role: node}}
+            spec: {nodeName: node-1, interfaceName: ext0, ips: [169.254.1.1]}
+            ---
+            apiVersion: policy.networking.k8s.io/v1alpha2
+            kind: ClusterNetworkPolicy
+            metadata: {name: protect-node}
+            spec:
+              tier: Admin
+              priority: 1
+              subject: {pods: {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: hosts}}, podSelector: {}}}
+              ingress:
+              - {name: no-x-web, action: Deny, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: x}}}], protocols: [{tcp: {destinationPort: {number: 80}}}]}
+            """, "host.yaml");
+        Assert.True(load.IsValid, string.Join("\n", load.Errors));
+        var snapshot = SmallLab.Snapshot().With(hostEndpoints: load.Snapshot.HostEndpoints, clusterPolicies: load.Snapshot.ClusterPolicies);
+        await using var lab = SmallLab.Create();
+        lab.Lab.ServeIn(lab.Node, [80, 81], [], dualStack: false);
+        using var backend = lab.Backend();
+        var plan = SmallLab.Plan(snapshot);
+        Assert.Equal("ext0", Assert.Single(plan.Endpoints, e => e.Kind == Planning.PlanEndpointKind.HostEndpoint).InterfaceName);
+        await backend.ApplyAsync(plan, cancellationToken: Token);
+
+        var host = new HashSet<System.Net.IPAddress> { NetworkLab.Gateway, System.Net.IPAddress.Loopback };
+        foreach (var (from, port, expected) in new[] { ("x/a", 80, false), ("x/b", 80, false), ("y/a", 80, true), ("x/a", 81, true) })
+        {
+            Assert.Equal(expected, plan.Evaluate(SmallLab.Ip(from), NetworkLab.Gateway, Protocol.Tcp, port, host).Allowed);
+            var actual = await lab.Lab.ProbeAsync(from, NetworkLab.Gateway, port, Protocol.Tcp) || (expected && await lab.Lab.ProbeAsync(from, NetworkLab.Gateway, port, Protocol.Tcp, TimeSpan.FromSeconds(2)));
+            Assert.True(expected == actual, $"{from} -> node {port}/TCP: plan {expected}, kernel {actual}\n{plan.Describe()}");
+        }
     }
 }
