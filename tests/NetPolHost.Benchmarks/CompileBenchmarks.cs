@@ -13,7 +13,7 @@ internal static class CompileBenchmarks
         var matcher = new PolicyMatcher(ManifestLoader.LoadText(LargeCluster.Yaml(), "large.yaml").GetSnapshotOrThrow());
         RulePlan plan = null!;
         Measure.Report("compile node-000 (110 local pods; indexed snapshot)", Measure.Runs(10, () => plan = RulePlanCompiler.Compile(matcher, new RulePlanOptions { NodeName = "node-000" })), limit: 100);
-        Console.WriteLine($"  ({plan.Endpoints.Count} isolated endpoints, {plan.Rules.Count} rules, {plan.Rules.Sum(r => r.Peers.Hosts.Count):N0} peer addresses, {plan.Rules.Sum(r => r.Peers.Ranges.Count)} ranges)");
+        Console.WriteLine($"  ({plan.DescribeEndpointCount()}, {plan.Rules.Count} rules, {plan.Rules.Sum(r => r.Peers.Hosts.Count):N0} peer addresses, {plan.Rules.Sum(r => r.Peers.Ranges.Count)} ranges)");
         var without = Measure.Runs(10, () => plan = RulePlanCompiler.Compile(matcher, new RulePlanOptions { NodeName = "node-000" }));
 
         // Issue 10: the same node with 100 ClusterNetworkPolicies of both tiers.

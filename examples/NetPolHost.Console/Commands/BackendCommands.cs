@@ -81,7 +81,7 @@ internal static class BackendCommands
                 }
 
                 await io.Out.WriteLineAsync(
-                    $"{firewall.Name}: {(result.DryRun ? "dry run accepted (nothing committed)" : "applied")}: +{result.ObjectsAdded} -{result.ObjectsRemoved} objects, +{result.ElementsAdded} -{result.ElementsRemoved} elements in {result.Duration.TotalMilliseconds:F0} ms; {plan.Endpoints.Count} isolated endpoints, {plan.Rules.Count} rules").ConfigureAwait(false);
+                    $"{firewall.Name}: {(result.DryRun ? "dry run accepted (nothing committed)" : "applied")}: +{result.ObjectsAdded} -{result.ObjectsRemoved} objects, +{result.ElementsAdded} -{result.ElementsRemoved} elements in {result.Duration.TotalMilliseconds:F0} ms; {plan.DescribeEndpointCount()}, {plan.Rules.Count} rules").ConfigureAwait(false);
                 return NetPolHostCli.Ok;
             }
             finally

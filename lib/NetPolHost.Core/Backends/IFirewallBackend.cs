@@ -34,7 +34,13 @@ public enum BackendCapabilities
     Incremental = 128,
 
     /// <summary>ClusterNetworkPolicy tiers: ordered entries with Accept, Deny and Pass decided before (Admin) and after
-    /// (Baseline) the NetworkPolicy stage, first match wins (see <see cref="Planning.DirectionPlan"/>).</summary>
+    /// (Baseline) the NetworkPolicy stage, first match wins (see <see cref="Planning.DirectionPlan"/>). Backends without
+    /// jumps between ordered rules enforce them flattened (<see cref="Planning.DirectionDecisions"/>). A backend that
+    /// declares it may still refuse one shape of tier it cannot write exactly, before anything changes: the
+    /// <see cref="UnsupportedPolicyFeatureException"/> then names the policy and says why, with
+    /// <see cref="UnsupportedPolicyFeatureException.MissingCapability"/> <see cref="None"/> (firewalld: a tier that denies
+    /// protocols without ports to a peer whose TCP, UDP or SCTP ports it allows, where accepting would bypass the
+    /// zones).</summary>
     ClusterPolicyTiers = 256,
 
     /// <summary>ClusterNetworkPolicy <c>domainNames</c> peers: the backend resolves names to addresses while it enforces

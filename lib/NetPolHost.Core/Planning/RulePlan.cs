@@ -413,12 +413,19 @@ public sealed record RulePlan
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(NodeName, NodeAddresses, LocalPodAddresses, Endpoints, Rules);
 
+    /// <summary>How many endpoints the plan protects, in words: <c>3 isolated endpoints</c> when NetworkPolicies isolate
+    /// each of them (in one direction or both), else <c>4 endpoints with policies</c> (some have only entries of a
+    /// ClusterNetworkPolicy tier, which does not isolate).</summary>
+    /// <returns>The text.</returns>
+    public string DescribeEndpointCount() =>
+        Endpoints.Count.ToString(CultureInfo.InvariantCulture) + (Endpoints.All(e => e.Ingress.Isolated || e.Egress.Isolated) ? " isolated endpoints" : " endpoints with policies");
+
     /// <summary>A readable summary of the plan.</summary>
     /// <returns>The text.</returns>
     public string Describe()
     {
         var builder = new StringBuilder();
-        builder.Append(CultureInfo.InvariantCulture, $"node {NodeName}: {Endpoints.Count} {(HasTiers ? "endpoints with policies" : "isolated endpoints")}, {Rules.Count} rules").AppendLine();
+        builder.Append(CultureInfo.InvariantCulture, $"node {NodeName}: {DescribeEndpointCount()}, {Rules.Count} rules").AppendLine();
         if (!NodeAddresses.IsEmpty)
         {
             builder.Append("  node addresses: ").AppendJoin(", ", NodeAddresses).AppendLine();

@@ -423,7 +423,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         var latency = changedAt == DateTimeOffset.MaxValue ? (TimeSpan?)null : now - changedAt;
         if (result.Changed)
         {
-            Log.Applied(_logger, plan.Endpoints.Count, plan.Rules.Count, result.Duration.TotalMilliseconds, latency?.TotalMilliseconds ?? 0);
+            Log.Applied(_logger, plan.DescribeEndpointCount(), plan.Rules.Count, result.Duration.TotalMilliseconds, latency?.TotalMilliseconds ?? 0);
         }
 
         UpdateStatus(s => s with
@@ -433,7 +433,7 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
             LastAppliedAt = result.Changed ? now : s.LastAppliedAt,
             LastLatency = result.Changed ? latency : s.LastLatency,
             LastError = null,
-            PlanSummary = string.Create(CultureInfo.InvariantCulture, $"{plan.Endpoints.Count} isolated endpoints, {plan.Rules.Count} rules"),
+            PlanSummary = string.Create(CultureInfo.InvariantCulture, $"{plan.DescribeEndpointCount()}, {plan.Rules.Count} rules"),
         });
     }
 
@@ -602,8 +602,8 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
         [LoggerMessage(1, LogLevel.Information, "node agent for {Node} starting: backend {Backend}, sources {Sources}")]
         public static partial void Starting(ILogger logger, string node, string backend, string sources);
 
-        [LoggerMessage(2, LogLevel.Information, "applied: {Endpoints} isolated endpoints, {Rules} rules in {Milliseconds:F1} ms ({Latency:F0} ms after the change was seen)")]
-        public static partial void Applied(ILogger logger, int endpoints, int rules, double milliseconds, double latency);
+        [LoggerMessage(2, LogLevel.Information, "applied: {Endpoints}, {Rules} rules in {Milliseconds:F1} ms ({Latency:F0} ms after the change was seen)")]
+        public static partial void Applied(ILogger logger, string endpoints, int rules, double milliseconds, double latency);
 
         [LoggerMessage(3, LogLevel.Error, "{Count} error(s) in the sources; the last valid state stays in force. First: {First}")]
         public static partial void KeepingLastGood(ILogger logger, int count, string first);

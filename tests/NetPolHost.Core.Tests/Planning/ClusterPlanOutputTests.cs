@@ -69,6 +69,19 @@ public sealed class ClusterPlanOutputTests
             """.ReplaceLineEndings(), text.ReplaceLineEndings(), StringComparison.Ordinal);
     }
 
+    /// <summary>y/db has only tier entries (nothing isolates it): the count does not call it isolated. Where every
+    /// endpoint is isolated, it still says so.</summary>
+    [Fact]
+    public void EndpointCount_NamesEndpointsWithOnlyTierEntries_AsEndpointsWithPolicies()
+    {
+        var plan = Plan();
+        Assert.Contains(plan.Endpoints, e => !e.Ingress.Isolated && !e.Egress.Isolated);
+        Assert.Equal("2 endpoints with policies", plan.DescribeEndpointCount());
+        Assert.StartsWith("node node-1: 2 endpoints with policies, ", plan.Describe(), StringComparison.Ordinal);
+        var isolated = plan with { Endpoints = [.. plan.Endpoints.Where(e => e.Ingress.Isolated || e.Egress.Isolated)] };
+        Assert.Equal("1 isolated endpoints", isolated.DescribeEndpointCount());
+    }
+
     [Fact]
     public void Json_HasTheTiersAndEveryEntrysAction()
     {
