@@ -69,8 +69,9 @@ internal static partial class FirewalldPolicyMapper
             foreach (var (key, directionPlan, members) in TierGroups(pods, podDirection))
             {
                 var endpoint = new RichRule.Match(EndpointSet(input ? 'e' : 'i', ["|tiers|", key], members, v6, input ? "pods whose egress these tiers govern" : "pods whose ingress these tiers govern"));
-                // The peer is the host itself: addresses that policies select (pods, namespaces) are never the host's,
-                // unless they are its node's or its host endpoints' addresses.
+                // The peer is the host itself: addresses that policies select by labels (pods, namespaces, nodes) are
+                // the host's only when they are among its known addresses (RulePlan.HostAddresses); the others are pods
+                // and other hosts, which never take this path.
                 var selected = AddressRange.Subtract(
                     AddressRange.Merge(directionPlan.Admin.Concat(directionPlan.Baseline).Select(plan.GetRule).SelectMany(r => r.Peers.Hosts).Where(a => IsV6(a) == v6).Select(AddressRange.FromAddress)),
                     HostAddresses(v6));
@@ -197,9 +198,10 @@ internal static partial class FirewalldPolicyMapper
                 policy);
         }
 
-        /// <summary>The host's addresses as the plan knows them (its node addresses and host endpoints), of one family.</summary>
+        /// <summary>The host's addresses as the plan knows them (<see cref="RulePlan.HostAddresses"/>, its node addresses
+        /// and host endpoints), of one family.</summary>
         private List<AddressRange> HostAddresses(bool v6) =>
-            AddressRange.Merge(plan.NodeAddresses.Concat(plan.Endpoints.Where(e => e.Kind == PlanEndpointKind.HostEndpoint).SelectMany(e => e.Addresses))
+            AddressRange.Merge(plan.HostAddresses.Concat(plan.NodeAddresses).Concat(plan.Endpoints.Where(e => e.Kind == PlanEndpointKind.HostEndpoint).SelectMany(e => e.Addresses))
                 .Where(a => IsV6(a) == v6).Select(AddressRange.FromAddress));
 
         /// <summary>The tier entry that denies protocols without ports to a peer, where the NetworkPolicy stage does not

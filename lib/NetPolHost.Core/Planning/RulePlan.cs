@@ -184,6 +184,7 @@ public sealed record RulePlan
     {
         NodeName = original.NodeName;
         NodeAddresses = original.NodeAddresses;
+        HostAddresses = original.HostAddresses;
         LocalPodAddresses = original.LocalPodAddresses;
         Endpoints = original.Endpoints;
         Rules = original.Rules;
@@ -195,6 +196,12 @@ public sealed record RulePlan
 
     /// <summary>The node's own addresses.</summary>
     public ValueList<IPAddress> NodeAddresses { get; init; }
+
+    /// <summary>Every address the node's host is known to have, sorted: <see cref="NodeAddresses"/> and the addresses of
+    /// the node's host endpoints (whether or not a policy applies to them) and of its hostNetwork pods. For backends that
+    /// must know which peers can be the host itself (addresses policies select by labels that are not among these are
+    /// pods or other hosts); <see cref="Evaluate(IPAddress, IPAddress, Protocol, int)"/> does not use it.</summary>
+    public ValueList<IPAddress> HostAddresses { get; init; }
 
     /// <summary>Addresses of every workload pod on this node (isolated or not): node-local traffic is recognised by them.</summary>
     public ValueList<IPAddress> LocalPodAddresses { get; init; }
@@ -405,6 +412,7 @@ public sealed record RulePlan
         other is not null
         && NodeName == other.NodeName
         && NodeAddresses.Equals(other.NodeAddresses)
+        && HostAddresses.Equals(other.HostAddresses)
         && LocalPodAddresses.Equals(other.LocalPodAddresses)
         && Endpoints.Equals(other.Endpoints)
         && Rules.Equals(other.Rules)

@@ -154,12 +154,20 @@ public static class RulePlanCompiler
                 .Select(a => (Value: IpMath.ToUInt128(a, out var v6), V6: v6, Address: a))
                 .OrderBy(a => a.V6).ThenBy(a => a.Value).Select(a => a.Address).Distinct().ToValueList();
 
+            // The host's own addresses: the node's, its host endpoints' (with a policy or not) and its hostNetwork pods'.
+            var hostAddresses = nodeAddresses
+                .Concat(local.Where(e => e.Kind == EndpointKind.HostEndpoint).SelectMany(e => e.Addresses))
+                .Concat(index.Endpoints.Where(e => e.HostNetwork && e.NodeName == node).SelectMany(e => e.Addresses))
+                .Select(a => (Value: IpMath.ToUInt128(a, out var v6), V6: v6, Address: a))
+                .OrderBy(a => a.V6).ThenBy(a => a.Value).DistinctBy(a => (a.V6, a.Value)).Select(a => a.Address).ToValueList();
+
             // Only the entries endpoints refer to are kept (a rule of a non-isolating direction is never referenced).
             var used = endpoints.SelectMany(e => e.Ingress.AllRules.Concat(e.Egress.AllRules)).ToHashSet(StringComparer.Ordinal);
             return new RulePlan
             {
                 NodeName = node,
                 NodeAddresses = nodeAddresses,
+                HostAddresses = hostAddresses,
                 LocalPodAddresses = localPods,
                 Endpoints = endpoints.OrderBy(e => e.Name, StringComparer.Ordinal).ThenBy(e => e.Kind).ToValueList(),
                 Rules = _rules.Values.Where(r => used.Contains(r.Id)).OrderBy(r => r.Id, StringComparer.Ordinal).ToValueList(),

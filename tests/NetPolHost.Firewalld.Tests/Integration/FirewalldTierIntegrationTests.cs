@@ -150,6 +150,35 @@ public sealed class FirewalldTierIntegrationTests(FirewalldFixture fixture) : IC
         await ExpectAsync(snapshot, [("y/a", "x/b", 80, Protocol.Tcp, true), ("z/a", "x/b", 80, Protocol.Tcp, false), ("z/a", "x/b", 81, Protocol.Tcp, true), ("x/a", "x/b", 80, Protocol.Tcp, false)]);
     }
 
+    /// <summary>The node is host endpoint hosts/node-1 (169.254.1.1, the pods' gateway, from which the node reaches its
+    /// pods); x's Admin tier denies it TCP 80. Connections from the node itself, through firewalld's output policy.</summary>
+    [Fact]
+    public async Task AdminDeny_OfTheNode_HoldsForTheNodesOwnConnections()
+    {
+        await ApplyAsync("""
+            apiVersion: netpolhost.io/v1alpha1
+            kind: HostEndpoint
+            metadata: {name: node-1, namespace: hosts}
+            spec: {nodeName: node-1, ips: [169.254.1.1]}
+            ---
+            apiVersion: policy.networking.k8s.io/v1alpha2
+            kind: ClusterNetworkPolicy
+            metadata: {name: not-from-the-node}
+            spec:
+              tier: Admin
+              priority: 1
+              subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: x}}}
+              ingress:
+              - {name: no-node-web, action: Deny, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: hosts}}}], protocols: [{tcp: {destinationPort: {number: 80}}}]}
+            """);
+
+        foreach (var (to, port, expected) in new[] { ("x/a", 80, false), ("x/b", 80, false), ("x/a", 81, true), ("y/a", 80, true) })
+        {
+            var allowed = await fixture.Lab.ProbeAsync(fixture.Node, ConformanceData.PodIPs[to], port, Protocol.Tcp) || (expected && await fixture.Lab.ProbeAsync(fixture.Node, ConformanceData.PodIPs[to], port, Protocol.Tcp, TimeSpan.FromSeconds(2)));
+            Assert.True(allowed == expected, $"node -> {to} {port}/TCP: expected {(expected ? "allowed" : "denied")}, firewalld {(allowed ? "allowed" : "denied")}");
+        }
+    }
+
     [Fact]
     public async Task InexpressibleTier_IsRefusedBeforeAnythingChanges()
     {
@@ -258,7 +287,7 @@ public sealed class FirewalldTierIntegrationTests(FirewalldFixture fixture) : IC
         var load = ManifestLoader.LoadText(manifests, "scenario.yaml");
         Assert.True(load.IsValid, string.Join("\n", load.Errors));
         var model = ConformanceData.Get("e2e-01").Snapshot;
-        return ClusterSnapshot.Create(model.Namespaces, model.Pods, policies: load.Snapshot.Policies, clusterPolicies: load.Snapshot.ClusterPolicies);
+        return ClusterSnapshot.Create(model.Namespaces, model.Pods, hostEndpoints: load.Snapshot.HostEndpoints, policies: load.Snapshot.Policies, clusterPolicies: load.Snapshot.ClusterPolicies);
     }
 
     private static RulePlan Plan(ClusterSnapshot snapshot) => RulePlanCompiler.Compile(snapshot, new RulePlanOptions { NodeName = "node-1" });

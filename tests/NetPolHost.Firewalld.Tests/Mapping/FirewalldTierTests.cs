@@ -202,7 +202,8 @@ public sealed class FirewalldTierTests
     }
 
     /// <summary>Between a pod and its node, a tier that allows TCP 80 to 10.0.0.0/8 and then denies everything cannot be
-    /// written (the rule for ICMP would also drop TCP 80): the mapping refuses it, naming the policy whose Deny it is.</summary>
+    /// written (the rule for ICMP would also drop TCP 80): the mapping refuses it, naming the policy whose Deny it is.
+    /// When the accepted peers are selected by labels, they take part only when they are the host's addresses.</summary>
     [Fact]
     public void Map_ProtocolSplitBetweenAPodAndItsNode_IsRefused()
     {
@@ -232,6 +233,14 @@ public sealed class FirewalldTierTests
         Assert.Equal(
             "Backend 'firewalld' cannot enforce a tier that denies protocols without ports (ICMP…) to a peer whose TCP port 80 it allows, in traffic between pod x/a and its node (peer 10.0.0.0): there firewalld could drop 'every protocol but TCP, UDP and SCTP' only after accepting those, and accepting would bypass its zones, which policy 'ClusterNetworkPolicy web-only' uses.",
             error.Message);
+
+        // Peers selected by labels are exempt only when they cannot be the host: the host endpoint's address can.
+        var hostPeer = IPAddress.Parse("10.0.0.1");
+        var selectedAccept = accept with { Peers = AddressSet.Create([hostPeer, IPAddress.Parse("10.2.0.9")], []) };
+        var selected = new RulePlan { NodeName = plan.NodeName, LocalPodAddresses = plan.LocalPodAddresses, Endpoints = plan.Endpoints, Rules = [selectedAccept, deny] };
+        Assert.Contains("(peer 10.0.0.1)", Assert.Throws<UnsupportedPolicyFeatureException>(() => FirewalldPolicyMapper.Map(selected with { HostAddresses = [hostPeer] }, "nph", -30000)).Message, StringComparison.Ordinal);
+        var state2 = FirewalldPolicyMapper.Map(selected with { HostAddresses = [IPAddress.Parse("10.0.0.254")] }, "nph", -30000);
+        Assert.False(FirewalldModel.Allows(state2, new HashSet<IPAddress> { IPAddress.Parse("10.0.0.254") }, pod, IPAddress.Parse("10.0.0.254"), Protocol.Icmp, 0));
 
         // Without the accepted port the Deny holds for every protocol alike, and is written.
         var denyOnly = new RulePlan { NodeName = plan.NodeName, NodeAddresses = plan.NodeAddresses, LocalPodAddresses = plan.LocalPodAddresses, Endpoints = [plan.Endpoints[0] with { Egress = DirectionPlan.Open with { Admin = [deny.Id] } }], Rules = [deny] };
