@@ -239,6 +239,44 @@ public abstract class BackendContractSuite
         await AssertInSync(backend, PlanA);
     }
 
+    /// <summary><see cref="PlanA"/> plus a local pod whose ingress only a ClusterNetworkPolicy tier governs (an Admin
+    /// Pass, then a Deny): for a backend that does not enforce pod traffic, the pod is out of scope.</summary>
+    public static RulePlan PodTiersPlan { get; } = WithPodTiers();
+
+    private static RulePlan WithPodTiers()
+    {
+        var pass = Rule("cnp-0123456789-i1", Direction.Ingress, Peers("10.70.0.9"), Ports((Protocol.Tcp, 22, 22)), "/guardrails") with { Action = ClusterPolicyAction.Pass, HostsKey = "guardrailspass" };
+        var deny = Rule("cnp-0123456789-i0", Direction.Ingress, Peers("10.70.0.0/24"), PortSet.All, "/guardrails") with { Action = ClusterPolicyAction.Deny };
+        var pod = new PlanEndpoint
+        {
+            Name = "prod/web",
+            Kind = PlanEndpointKind.Pod,
+            Addresses = [System.Net.IPAddress.Parse("10.244.1.5")],
+            Ingress = DirectionPlan.Open with { Admin = [pass.Id, deny.Id] },
+            Egress = DirectionPlan.Open,
+        };
+        return PlanA with
+        {
+            LocalPodAddresses = [.. pod.Addresses],
+            Endpoints = [.. PlanA.Endpoints, pod],
+            Rules = PlanA.Rules.Concat([deny, pass]).OrderBy(r => r.Id, StringComparer.Ordinal).ToValueList(),
+        };
+    }
+
+    /// <summary>Tier entries of endpoints outside the backend's scope (pods, for the Windows backends) need no capability:
+    /// the plan is accepted, the pod left alone with a warning that names it, the endpoints in scope enforced.</summary>
+    [Fact]
+    public async Task TiersOfEndpointsOutOfScope_AreLeftAloneWithAWarning()
+    {
+        var backend = Backend();
+        Assert.SkipWhen(backend.Capabilities.HasFlag(BackendCapabilities.PodTraffic), backend.Name + " enforces pod traffic: the pod's tiers are in its scope");
+        backend.EnsureCanExpress(PodTiersPlan);
+        var result = await backend.ApplyAsync(PodTiersPlan, cancellationToken: Token);
+        Assert.Contains(result.Warnings, w => w.Contains("prod/web", StringComparison.Ordinal));
+        await AssertInSync(backend, PodTiersPlan);
+        await AssertInSync(CreateBackend(), PodTiersPlan);
+    }
+
     [Fact]
     public async Task AFailedApply_KeepsThePreviousPlanWhenAtomic_AndTheNextApplyCompletesIt()
     {
