@@ -61,12 +61,17 @@ internal static class PacketBenchmarks
         lab.AddPod(node, "dst", target.Addresses[0]);
         using var backend = new NftablesFirewallBackend(new NftablesOptions { NetworkNamespace = node, DeleteConntrackEntriesOfDeniedFlows = false });
 
+        // The same plan without flow logging (issue 11: logging must cost little, since only new connections are logged).
+        using var quiet = new NftablesFirewallBackend(new NftablesOptions { NetworkNamespace = node, DeleteConntrackEntriesOfDeniedFlows = false, LogFlows = false });
+
         var results = new Dictionary<string, List<double>>();
         for (var round = 0; round < 3; round++)
         {
             await backend.RemoveAllAsync();
             Add(results, "no ruleset, one flow", Blast(lab, target.Addresses[0], udpPort, newFlows: false));
             Add(results, "no ruleset, a new flow per packet", Blast(lab, target.Addresses[0], udpPort, newFlows: true));
+            await quiet.ApplyAsync(plan, new ApplyOptions { Full = true });
+            Add(results, "with the ruleset, logging off, a new flow per packet", Blast(lab, target.Addresses[0], udpPort, newFlows: true));
             await backend.ApplyAsync(plan, new ApplyOptions { Full = true });
             Add(results, "with the ruleset, one flow", Blast(lab, target.Addresses[0], udpPort, newFlows: false));
             Add(results, "with the ruleset, a new flow per packet", Blast(lab, target.Addresses[0], udpPort, newFlows: true));
@@ -79,6 +84,7 @@ internal static class PacketBenchmarks
 
         Console.WriteLine($"  ratio with/without, one flow: {Measure.Median(results["with the ruleset, one flow"]) / Measure.Median(results["no ruleset, one flow"]):P0} (target >= 80%)");
         Console.WriteLine($"  ratio with/without, new flows: {Measure.Median(results["with the ruleset, a new flow per packet"]) / Measure.Median(results["no ruleset, a new flow per packet"]):P0}");
+        Console.WriteLine($"  ratio logging on/off, new flows: {Measure.Median(results["with the ruleset, a new flow per packet"]) / Measure.Median(results["with the ruleset, logging off, a new flow per packet"]):P0} (target >= 95%)");
         await backend.RemoveAllAsync();
     }
 
