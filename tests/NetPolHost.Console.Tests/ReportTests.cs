@@ -18,7 +18,7 @@ public sealed partial class ReportTests
         Assert.SkipUnless(File.Exists(Chromium), $"{Chromium} is absent (Debian package 'chromium'; test.sh installs it when run as root)");
         var folder = OutputFolder();
         var html = Path.Combine(folder, "sample-report.html");
-        var (exit, _, error) = await Cli.RunAsync("report", "-f", Cli.Sample, "--output", html);
+        var (exit, _, error) = await Cli.RunAsync("report", "-f", Cli.Sample, "--output-file", html);
         Assert.True(exit == 0, error);
 
         var url = new Uri(html).AbsoluteUri;

@@ -15,13 +15,13 @@ internal static class ReportCommand
         var ns = Common.Namespace();
         var node = Common.Node(required: false);
         node.Description = "Look from this node: the graph shows the flows with an end on its pods and host endpoints (a checkbox shows all).";
-        var format = new Option<string>("--format", "-o")
+        var format = new Option<string>("--output", "-o")
         {
             Description = "Output format: html (one self-contained file: inline CSS and JavaScript, the data embedded, no network access).",
             DefaultValueFactory = _ => "html",
         };
         format.AcceptOnlyFromAmong("html");
-        var file = new Option<string>("--output")
+        var file = new Option<string>("--output-file")
         {
             Description = "Write the report to this file (default: standard output).",
         };
@@ -31,7 +31,7 @@ internal static class ReportCommand
             "the truth table as a heat map, and the lint findings linked to the lines of the policies.\n" +
             "Exit code: 0 written, 2 bad input.\n\n" +
             "Examples:\n" +
-            "  netpolhost report -f examples/sample --output report.html\n" +
+            "  netpolhost report -f examples/sample --output-file report.html\n" +
             "  netpolhost report -f cluster.yaml --node node-1 > node-1.html")
         {
             files,
