@@ -27,6 +27,8 @@ internal static partial class AgentCommand
         var removeOnStop = new Option<bool>("--remove-on-stop") { Description = "Remove the rules when the agent stops (by default they stay in force)." };
         var safeApply = new Option<string[]>("--safe-apply") { Description = "Roll an apply back unless one of these host:port answers within 10 s after it (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var listen = new Option<string>("--listen") { Description = "Serve /metrics (Prometheus), /healthz and /readyz over HTTP on ADDRESS:PORT, e.g. 0.0.0.0:9940 or [::]:9940 (off by default)." };
+        var flowLog = new Option<string>("--flow-log") { Description = "nftables: read the flow log while the agent runs (denied and would-deny connections): each record goes to the agent's log and the netpolhost.flows metric, and is appended to this file as a JSON line (the form of 'flows -o json')." };
+        var audit = new Option<bool>("--audit") { Description = "nftables: audit mode: isolation is computed as usual, but instead of dropping, rules log would-deny and accept." };
         var command = new Command(
             "agent",
             "Run the node agent: watch the manifests (-f) and/or the Kubernetes API (--kubernetes), apply every change to this host's firewall incrementally, repair drift; until stopped (Ctrl+C).\n" +
@@ -36,9 +38,10 @@ internal static partial class AgentCommand
             "  sudo netpolhost agent -f /etc/netpolhost --node $(hostname) --backend nftables\n" +
             "  sudo netpolhost agent -f policies/ --node node-1 --backend auto --resync 1m --safe-apply 10.96.0.1:443\n" +
             "  sudo netpolhost agent -f /etc/netpolhost --node $(hostname) --listen 127.0.0.1:9940    (then curl 127.0.0.1:9940/metrics)\n" +
+            "  sudo netpolhost agent -f /etc/netpolhost --node $(hostname) --backend nftables --audit --flow-log /var/log/netpolhost-flows.jsonl\n" +
             "  netpolhost agent --kubernetes --node $(NODE_NAME) --backend nftables    (in a DaemonSet: examples/deploy)")
         {
-            files, ns, kubernetes, kubeconfig, node, backend, table, netns, resync, debounce, removeOnStop, safeApply, listen,
+            files, ns, kubernetes, kubeconfig, node, backend, table, netns, resync, debounce, removeOnStop, safeApply, listen, flowLog, audit,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -98,13 +101,30 @@ internal static partial class AgentCommand
                 o.TimestampFormat = "HH:mm:ss.fff ";
             });
             var netpolhost = builder.Services.AddNetPolHost();
-            var settings = new BackendSettings { TableName = parse.GetValue(table), NetworkNamespace = parse.GetValue(netns) };
+            var settings = new BackendSettings { TableName = parse.GetValue(table), NetworkNamespace = parse.GetValue(netns), Audit = parse.GetValue(audit) };
+            var flowLogPath = parse.GetValue(flowLog);
+            if (flowLogPath is not null && string.IsNullOrWhiteSpace(flowLogPath))
+            {
+                throw new CliUsageException("--flow-log needs a file to append the flow records to, e.g. /var/log/netpolhost-flows.jsonl.");
+            }
+
             // "auto" is resolved to a name first, so the options given (--table, --netns) reach the backend chosen and
             // are checked as for a named one.
             var backendName = parse.GetValue(backend)!;
             if (backendName == "auto")
             {
                 backendName = AutomaticBackendNetPolHostBuilderExtensions.ChooseBackendName();
+            }
+
+            // Flow logs and audit mode are nftables' (as for 'apply --audit' and 'flows'): elsewhere, say so before starting.
+            if (settings.Audit && backendName != "nftables")
+            {
+                throw new CliUsageException(BackendRegistry.NotOnThisBackend(backendName, "--audit (audit mode)"));
+            }
+
+            if (flowLogPath is not null && backendName != "nftables")
+            {
+                throw new CliUsageException(BackendRegistry.NotOnThisBackend(backendName, "--flow-log (flow logs)"));
             }
 
             switch (backendName)
@@ -138,6 +158,8 @@ internal static partial class AgentCommand
                     o.ResyncInterval = resyncInterval;
                     o.Debounce = debounceDelay;
                     o.RemoveRulesOnStop = removeRules;
+                    o.FlowLog.Enabled = flowLogPath is not null;
+                    o.FlowLog.Path = flowLogPath is null ? null : Path.GetFullPath(flowLogPath);
                     o.SafeApply.Enabled = targets.Length > 0;
                     foreach (var target in targets)
                     {
@@ -172,6 +194,8 @@ internal static partial class AgentCommand
 
             using var host = builder.Build();
             var serving = listenAt is null ? string.Empty : $", /metrics /healthz /readyz on {listenAt}";
+            serving += settings.Audit ? ", audit mode (would-deny is logged and accepted)" : string.Empty;
+            serving += flowLogPath is null ? string.Empty : $", flow log to {flowLogPath}";
             return await RunHostAsync(host, io, $"netpolhost agent: node {nodeName}, watching {string.Join(", ", watched)}{serving}; Ctrl+C stops", token).ConfigureAwait(false);
         });
         return command;
@@ -183,6 +207,7 @@ internal static partial class AgentCommand
         {
             o.TableName = settings.TableName ?? o.TableName;
             o.NetworkNamespace = settings.NetworkNamespace;
+            o.Audit = settings.Audit;
         });
 
     /// <summary>The shortest <c>--resync</c>: repairing drift more often than every second only burns CPU.</summary>

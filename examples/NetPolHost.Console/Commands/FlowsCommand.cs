@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Text.Json;
 using NetPolHost.Backends;
 using NetPolHost.Matching;
 using NetPolHost.Model;
@@ -107,56 +106,8 @@ internal static class FlowsCommand
         }
     }
 
-    /// <summary>One record as one line of JSON.</summary>
-    public static string Json(FlowRecord r)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            w.WriteStartObject();
-            w.WriteString("time", r.Time);
-            w.WriteString("verdict", r.Verdict);
-            w.WriteString("direction", r.Direction);
-            w.WriteString("protocol", r.Protocol);
-            w.WriteStartObject("source");
-            WriteEnd(w, r.Source, r.SourcePort, r.SourceEndpoint);
-            w.WriteEndObject();
-            w.WriteStartObject("destination");
-            WriteEnd(w, r.Destination, r.DestinationPort, r.DestinationEndpoint);
-            w.WriteEndObject();
-            w.WriteString("tier", r.Tier);
-            w.WriteString("policy", r.Policy);
-            if (r.Rule is { } rule)
-            {
-                w.WriteNumber("rule", rule);
-            }
-            else
-            {
-                w.WriteNull("rule");
-            }
-
-            Common.WriteStrings(w, "isolatingPolicies", r.IsolatingPolicies);
-            Common.WriteStrings(w, "explanation", r.Explanation);
-            w.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-
-        static void WriteEnd(Utf8JsonWriter w, IPAddress address, int? port, string? endpoint)
-        {
-            w.WriteString("address", address.ToString());
-            if (port is { } p)
-            {
-                w.WriteNumber("port", p);
-            }
-            else
-            {
-                w.WriteNull("port");
-            }
-
-            w.WriteString("endpoint", endpoint);
-        }
-    }
+    /// <summary>One record as one line of JSON (the form the agent's flow log has too).</summary>
+    public static string Json(FlowRecord r) => r.ToJson();
 
     /// <summary>Names endpoints from the manifests and explains each record as <c>check</c> does.</summary>
     private sealed class Explainer

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 namespace NetPolHost.Backends;
 
@@ -52,6 +53,71 @@ public sealed class FlowRecord
 
     /// <summary>The explanation, as <c>check</c> gives it (when the policies were given), else one line of provenance.</summary>
     public IReadOnlyList<string> Explanation { get; init; } = [];
+
+    /// <summary>The record as one line of JSON, the form of <c>netpolhost flows -o json</c> and of the agent's flow log:
+    /// <c>{"time", "verdict", "direction", "protocol", "source": {"address", "port", "endpoint"}, "destination": {…},
+    /// "tier", "policy", "rule", "isolatingPolicies", "explanation"}</c>.</summary>
+    /// <returns>The JSON text, without a line break.</returns>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("time", Time);
+            w.WriteString("verdict", Verdict);
+            w.WriteString("direction", Direction);
+            w.WriteString("protocol", Protocol);
+            w.WriteStartObject("source");
+            WriteEnd(w, Source, SourcePort, SourceEndpoint);
+            w.WriteEndObject();
+            w.WriteStartObject("destination");
+            WriteEnd(w, Destination, DestinationPort, DestinationEndpoint);
+            w.WriteEndObject();
+            w.WriteString("tier", Tier);
+            w.WriteString("policy", Policy);
+            if (Rule is { } rule)
+            {
+                w.WriteNumber("rule", rule);
+            }
+            else
+            {
+                w.WriteNull("rule");
+            }
+
+            WriteStrings(w, "isolatingPolicies", IsolatingPolicies);
+            WriteStrings(w, "explanation", Explanation);
+            w.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+
+        static void WriteEnd(Utf8JsonWriter w, IPAddress address, int? port, string? endpoint)
+        {
+            w.WriteString("address", address.ToString());
+            if (port is { } p)
+            {
+                w.WriteNumber("port", p);
+            }
+            else
+            {
+                w.WriteNull("port");
+            }
+
+            w.WriteString("endpoint", endpoint);
+        }
+
+        static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+        {
+            w.WriteStartArray(name);
+            foreach (var value in values)
+            {
+                w.WriteStringValue(value);
+            }
+
+            w.WriteEndArray();
+        }
+    }
 }
 
 /// <summary>Implemented by a backend that logs new connections with the provenance of the rule that decided them (a

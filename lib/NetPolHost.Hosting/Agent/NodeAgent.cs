@@ -23,6 +23,11 @@ namespace NetPolHost.Hosting.Agent;
 /// <c>netpolhost.errors</c> and shown in <see cref="AgentStatus.LastError"/>, and a failed apply, rollback or drift
 /// repair is tried again after 1 s, then 2 s, 4 s… up to once a minute, in full (<see cref="ApplyOptions.Full"/>), since
 /// the backend may hold anything after a failure. The next successful apply clears the error.
+/// <para>With <see cref="NodeAgentOptions.FlowLog"/> enabled and a backend that implements <see cref="IFlowLogReader"/>,
+/// the agent reads the flow log for its whole lifetime: each record goes to the logger (at Information, with the
+/// properties Verdict, Direction, Protocol, Source, Destination and Policy), to the <c>netpolhost.flows</c> counter and,
+/// with <see cref="FlowLogOptions.Path"/>, as a JSON line to that file. A failing reader is logged, counted (stage
+/// <c>flows</c>) and started again with the same backoff as a source; it never stops the agent.</para>
 /// </remarks>
 public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
 {
@@ -120,6 +125,19 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
     {
         Log.Starting(_logger, Settings.NodeName, _backend.Name, string.Join(", ", _sources.Select(s => s.Name)));
         var sourceTasks = _sources.Select(source => Task.Run(() => RunSourceAsync(source, stoppingToken), stoppingToken)).ToList();
+        if (Settings.FlowLog.Enabled)
+        {
+            if (_backend is IFlowLogReader reader)
+            {
+                var flowLog = Settings.FlowLog;
+                sourceTasks.Add(Task.Run(() => RunFlowLogAsync(reader, flowLog, stoppingToken), stoppingToken));
+            }
+            else
+            {
+                Log.NoFlowLog(_logger, _backend.Name);
+            }
+        }
+
         var nextResync = _time.GetUtcNow() + Settings.ResyncInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -265,6 +283,86 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
                 return;
             }
         }
+    }
+
+    /// <summary>Reads the backend's flow log until the agent stops, writing each record to the log, the meter and the
+    /// file; a failure is logged and the reader started again after the retry backoff.</summary>
+    private async Task RunFlowLogAsync(IFlowLogReader reader, FlowLogOptions options, CancellationToken cancellationToken)
+    {
+        var backoff = NewRetryBackoff();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var read = false;
+            TimeSpan delay;
+            try
+            {
+                StreamWriter? file = null;
+                try
+                {
+                    if (options.Path is { } path)
+                    {
+                        file = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete), new System.Text.UTF8Encoding(false));
+                    }
+
+                    await foreach (var record in reader.ReadFlowsAsync(options.IncludeAllowed, cancellationToken).ConfigureAwait(false))
+                    {
+                        read = true;
+                        _metrics.Flow(record);
+                        Log.Flow(_logger, record.Verdict, record.Direction, record.Protocol, FlowEnd(record.SourceEndpoint, record.Source, record.SourcePort), FlowEnd(record.DestinationEndpoint, record.Destination, record.DestinationPort), record.Policy ?? "(isolation)");
+                        if (file is not null)
+                        {
+                            await file.WriteLineAsync(record.ToJson().AsMemory(), cancellationToken).ConfigureAwait(false);
+                            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                }
+                finally
+                {
+                    if (file is not null)
+                    {
+                        await file.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                throw new InvalidOperationException("the flow log ended");
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                if (read)
+                {
+                    backoff.Reset(); // it worked for a while: start the backoff again
+                }
+
+                delay = backoff.Next();
+                _metrics.Error("flows");
+                Log.FlowLogFailed(_logger, ex, _backend.Name, ex.Message, delay.TotalSeconds);
+            }
+
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private static string FlowEnd(string? endpoint, IPAddress address, int? port)
+    {
+        var at = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        var text = port is { } p ? string.Create(CultureInfo.InvariantCulture, $"{at}:{p}") : at;
+        return endpoint is null ? text : $"{endpoint}({text})";
     }
 
     /// <summary>Takes every pending update; returns the earliest change time among them.</summary>
@@ -643,6 +741,15 @@ public sealed partial class NodeAgent : BackgroundService, IAgentStatusProvider
 
         [LoggerMessage(14, LogLevel.Error, "safe apply: the connectivity check failed ({Error}); taken as no connectivity")]
         public static partial void ConnectivityCheckFailed(ILogger logger, Exception exception, string error);
+
+        [LoggerMessage(19, LogLevel.Information, "flow {Verdict} {Direction} {Protocol} {Source} -> {Destination} policy {Policy}")]
+        public static partial void Flow(ILogger logger, string verdict, string direction, string protocol, string source, string destination, string policy);
+
+        [LoggerMessage(20, LogLevel.Error, "flow log of {Backend} failed: {Error}; reading it again in {Seconds:F0} s")]
+        public static partial void FlowLogFailed(ILogger logger, Exception exception, string backend, string error, double seconds);
+
+        [LoggerMessage(21, LogLevel.Warning, "the flow log is on, but the {Backend} backend has none (nftables has); no flows are read")]
+        public static partial void NoFlowLog(ILogger logger, string backend);
 
         [LoggerMessage(15, LogLevel.Error, "a listener of the agent's status failed: {Error}")]
         public static partial void ListenerFailed(ILogger logger, Exception exception, string error);

@@ -30,6 +30,27 @@ public sealed class NodeAgentOptions
 
     /// <summary>Roll an apply back unless connectivity is confirmed after it.</summary>
     public SafeApplyOptions SafeApply { get; } = new();
+
+    /// <summary>The flow log: connections the firewall logs, read while the agent runs (backends that implement
+    /// <see cref="NetPolHost.Backends.IFlowLogReader"/>: nftables).</summary>
+    public FlowLogOptions FlowLog { get; } = new();
+}
+
+/// <summary>The agent's flow log: each record the backend logs goes to the agent's logger (structured, at Information),
+/// to the <c>netpolhost.flows</c> counter and, when <see cref="Path"/> is set, as a JSON line to a file (the form of
+/// <c>netpolhost flows -o json</c>).</summary>
+public sealed class FlowLogOptions
+{
+    /// <summary>Whether the agent reads the flow log.</summary>
+    /// <value>Default <see langword="false"/>.</value>
+    public bool Enabled { get; set; }
+
+    /// <summary>A file the records are appended to as JSON lines, or <see langword="null"/> for none.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Also allowed connections (else only denied and would-deny ones).</summary>
+    /// <value>Default <see langword="false"/>.</value>
+    public bool IncludeAllowed { get; set; }
 }
 
 /// <summary>Safe apply: after an apply that changed something, check that this host can still reach a target (the API
@@ -95,6 +116,11 @@ internal sealed class NodeAgentOptionsValidator : IValidateOptions<NodeAgentOpti
         if (options.SafeApply.Timeout <= TimeSpan.Zero || options.SafeApply.Timeout > TimeSpan.FromMinutes(5))
         {
             failures.Add($"SafeApply.Timeout must be more than 0 and at most 5 minutes, found {options.SafeApply.Timeout}.");
+        }
+
+        if (options.FlowLog.Path is { } flowLog && string.IsNullOrWhiteSpace(flowLog))
+        {
+            failures.Add("FlowLog.Path is empty: give a file, or leave it unset for no file.");
         }
 
         foreach (var target in options.SafeApply.Targets)

@@ -9,7 +9,8 @@ namespace NetPolHost.Hosting.Diagnostics;
 /// <remarks>
 /// Instruments: <c>netpolhost.applies</c> (applies, tagged with backend and result), <c>netpolhost.apply.duration</c>
 /// (seconds), <c>netpolhost.owned.rules</c> and <c>netpolhost.owned.elements</c> (what the backend holds after the last
-/// apply), <c>netpolhost.drift.repairs</c> and <c>netpolhost.errors</c> (tagged with the stage that failed).
+/// apply), <c>netpolhost.drift.repairs</c>, <c>netpolhost.errors</c> (tagged with the stage that failed) and
+/// <c>netpolhost.flows</c> (flow records the agent read, tagged with verdict, direction, namespace and policy).
 /// </remarks>
 internal sealed class NetPolHostMetrics : IDisposable
 {
@@ -21,6 +22,7 @@ internal sealed class NetPolHostMetrics : IDisposable
     private readonly Histogram<double> _applyDuration;
     private readonly Counter<long> _driftRepairs;
     private readonly Counter<long> _errors;
+    private readonly Counter<long> _flows;
     private long _ownedRules;
     private long _ownedElements;
 
@@ -33,6 +35,7 @@ internal sealed class NetPolHostMetrics : IDisposable
         _applyDuration = _meter.CreateHistogram<double>("netpolhost.apply.duration", unit: "s", description: "Time to apply a plan.");
         _driftRepairs = _meter.CreateCounter<long>("netpolhost.drift.repairs", description: "Times the host firewall differed from the plan and was repaired.");
         _errors = _meter.CreateCounter<long>("netpolhost.errors", description: "Failures, by stage.");
+        _flows = _meter.CreateCounter<long>("netpolhost.flows", description: "Connections the firewall logged (flow records), by verdict, direction, namespace and policy.");
         _meter.CreateObservableGauge("netpolhost.owned.rules", () => Interlocked.Read(ref _ownedRules), description: "Rules (or filters) the backend owns.");
         _meter.CreateObservableGauge("netpolhost.owned.elements", () => Interlocked.Read(ref _ownedElements), description: "Set elements (addresses, ports) the backend owns.");
     }
@@ -63,6 +66,33 @@ internal sealed class NetPolHostMetrics : IDisposable
     /// <summary>Records a failure.</summary>
     /// <param name="stage">Where: load, compile, apply, source…</param>
     public void Error(string stage) => _errors.Add(1, new KeyValuePair<string, object?>("stage", stage));
+
+    /// <summary>Records a flow record: tagged with its verdict, direction, the namespace of the endpoint whose side
+    /// decided it (the destination's for ingress, the source's for egress; else the policy's), and the policy (empty for
+    /// an isolation drop).</summary>
+    /// <param name="record">The record.</param>
+    public void Flow(NetPolHost.Backends.FlowRecord record) =>
+        _flows.Add(
+            1,
+            new KeyValuePair<string, object?>("verdict", record.Verdict),
+            new KeyValuePair<string, object?>("direction", record.Direction),
+            new KeyValuePair<string, object?>("namespace", FlowNamespace(record)),
+            new KeyValuePair<string, object?>("policy", record.Policy ?? string.Empty));
+
+    /// <summary>The namespace a flow record is counted under: of the endpoint checked (<c>namespace/name</c>), else of
+    /// the policy (<c>namespace/name</c>), else empty.</summary>
+    /// <param name="record">The record.</param>
+    /// <returns>The namespace, or an empty string.</returns>
+    internal static string FlowNamespace(NetPolHost.Backends.FlowRecord record)
+    {
+        var endpoint = record.Direction == "egress" ? record.SourceEndpoint : record.DestinationEndpoint;
+        return NamespaceOf(endpoint) ?? NamespaceOf(record.Policy) ?? string.Empty;
+
+        static string? NamespaceOf(string? name) =>
+            name is not null && !name.StartsWith("node:", StringComparison.Ordinal) && name.IndexOf('/', StringComparison.Ordinal) is > 0 and var slash
+                ? name[..slash]
+                : null;
+    }
 
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();
