@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using NetPolHost.Hosting.Agent;
+using NetPolHost.Model;
+using NetPolHost.TestKit;
+using NetPolHost.TestKit.Net;
+
+namespace NetPolHost.Hosting.Tests;
+
+/// <summary>The node agent with the flow log on, enforcing with nftables in a lab namespace: a denied connection's
+/// record, read from NFLOG, is in the flow log file.</summary>
+[Trait("Category", "Integration")]
+public sealed class AgentFlowLogKernelTests
+{
+    private const string Cluster = """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: x}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: "y"}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: a, namespace: x, labels: {pod: a}}
+        spec: {nodeName: node-1}
+        status: {podIP: 10.244.1.17}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: a, namespace: "y", labels: {pod: a}}
+        spec: {nodeName: node-1}
+        status: {podIP: 10.244.2.17}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: deny, namespace: "y"}
+        spec: {podSelector: {}, policyTypes: [Ingress]}
+        """;
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Agent_WithFlowLog_WritesTheDeniedConnectionToTheFile()
+    {
+        Assert.SkipWhen(Namespaces.UnavailableReason() is not null, Namespaces.UnavailableReason() ?? string.Empty);
+        var token = TestContext.Current.CancellationToken;
+        await using var lab = NetworkLab.Create();
+        var node = lab.AddNode("node");
+        lab.AddPod(node, "x/a", IPAddress.Parse("10.244.1.17"));
+        lab.AddPod(node, "y/a", IPAddress.Parse("10.244.2.17"));
+        lab.Serve([80], []);
+        using var dir = new TempDir();
+        await File.WriteAllTextAsync(Path.Combine(dir.Path, "cluster.yaml"), Cluster, token);
+        using var logDir = new TempDir();
+        var flowLog = Path.Combine(logDir.Path, "flows.jsonl");
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddNetPolHost()
+            .UseNftables(o =>
+            {
+                o.NetworkNamespace = node;
+                o.DeleteConntrackEntriesOfDeniedFlows = false;
+            })
+            .AddNodeAgent(o =>
+            {
+                o.NodeName = "node-1";
+                o.Debounce = TimeSpan.FromMilliseconds(100);
+                o.FlowLog.Enabled = true;
+                o.FlowLog.Path = flowLog;
+            })
+            .AddFileSource(o => o.Paths.Add(dir.Path));
+        using var host = builder.Build();
+        await host.StartAsync(token);
+        try
+        {
+            var status = host.Services.GetRequiredService<IAgentStatusProvider>();
+            await Until(() => status.Current.Ready, "the first apply");
+
+            Assert.False(await lab.ProbeAsync("x/a", IPAddress.Parse("10.244.2.17"), 80, Protocol.Tcp));
+            JsonElement? denied = null;
+            await Until(
+                () =>
+                {
+                    denied = Records(flowLog).Cast<JsonElement?>().FirstOrDefault(r =>
+                        r!.Value.GetProperty("destination").GetProperty("address").GetString() == "10.244.2.17" &&
+                        r.Value.GetProperty("destination").GetProperty("port").GetInt32() == 80);
+                    return denied is not null;
+                },
+                "the denied connection's record in the flow log");
+            var record = denied!.Value;
+            Assert.Equal("deny", record.GetProperty("verdict").GetString());
+            Assert.Equal("ingress", record.GetProperty("direction").GetString());
+            Assert.Equal("tcp", record.GetProperty("protocol").GetString());
+            Assert.Equal("10.244.1.17", record.GetProperty("source").GetProperty("address").GetString());
+            Assert.Equal("y/a", record.GetProperty("destination").GetProperty("endpoint").GetString());
+            Assert.Equal(JsonValueKind.Null, record.GetProperty("policy").ValueKind);
+        }
+        finally
+        {
+            await host.StopAsync(token);
+        }
+    }
+
+    private static List<JsonElement> Records(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        var records = new List<JsonElement>();
+        foreach (var line in reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var document = JsonDocument.Parse(line);
+            records.Add(document.RootElement.Clone());
+        }
+
+        return records;
+    }
+
+    private static async Task Until(Func<bool> condition, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "timed out waiting for " + what);
+            await Task.Delay(50);
+        }
+    }
+}
