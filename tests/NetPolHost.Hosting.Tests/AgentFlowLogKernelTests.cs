@@ -105,6 +105,71 @@ public sealed class AgentFlowLogKernelTests
         }
     }
 
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Agent_WithFlowLog_AFloodOf10000DeniedSyns_LogsAtMostTheRateAndItsMemoryStaysFlat()
+    {
+        Assert.SkipWhen(Namespaces.UnavailableReason() is not null, Namespaces.UnavailableReason() ?? string.Empty);
+        var token = TestContext.Current.CancellationToken;
+        await using var lab = NetworkLab.Create();
+        var node = lab.AddNode("node");
+        lab.AddPod(node, "x/a", IPAddress.Parse("10.244.1.17"));
+        lab.AddPod(node, "y/a", IPAddress.Parse("10.244.2.17"));
+        lab.Serve([80], []);
+        using var dir = new TempDir();
+        await File.WriteAllTextAsync(Path.Combine(dir.Path, "cluster.yaml"), Cluster, token);
+        using var logDir = new TempDir();
+        var flowLog = Path.Combine(logDir.Path, "flows.jsonl");
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddNetPolHost()
+            .UseNftables(o =>
+            {
+                o.NetworkNamespace = node;
+                o.DeleteConntrackEntriesOfDeniedFlows = false;
+            })
+            .AddNodeAgent(o =>
+            {
+                o.NodeName = "node-1";
+                o.Debounce = TimeSpan.FromMilliseconds(100);
+                o.FlowLog.Enabled = true;
+                o.FlowLog.Path = flowLog;
+            })
+            .AddFileSource(o => o.Paths.Add(dir.Path));
+        using var host = builder.Build();
+        await host.StartAsync(token);
+        try
+        {
+            var status = host.Services.GetRequiredService<IAgentStatusProvider>();
+            await Until(() => status.Current.Ready, "the first apply");
+            var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+            var watch = Stopwatch.StartNew();
+
+            // 10,000 new connections x/a → y/a:80, all denied; the agent reads whatever the kernel's limit lets through.
+            Assert.Equal(10_000, SynFlood.Send(lab.Pods["x/a"].Namespace, IPAddress.Parse("10.244.1.17"), IPAddress.Parse("10.244.2.17"), 80, 10_000));
+            await Until(() => Records(flowLog).Count > 0, "the flood's first records");
+            await Task.Delay(TimeSpan.FromSeconds(1.5), token);
+            var records = Records(flowLog);
+            watch.Stop();
+            var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+
+            // Default limit: a burst of 50, then 10 per second, over the whole time the flood and the read took.
+            var bound = 50 + (10 * (int)Math.Ceiling(watch.Elapsed.TotalSeconds));
+            Assert.InRange(records.Count, 1, bound);
+            Assert.All(records, r => Assert.Equal("deny", r.GetProperty("verdict").GetString()));
+
+            // Flat: the flood reaches the agent only as the limited records, so its managed heap does not grow with the
+            // 10,000 packets (a loose bound: the test process shares the heap).
+            var growth = heapAfter - heapBefore;
+            TestContext.Current.TestOutputHelper?.WriteLine($"flood: {records.Count} records (bound {bound}) in {watch.Elapsed.TotalSeconds:F1} s; managed heap {heapBefore / 1024} KiB -> {heapAfter / 1024} KiB");
+            Assert.True(growth < 8 * 1024 * 1024, $"managed heap grew by {growth / 1024} KiB during the flood");
+        }
+        finally
+        {
+            await host.StopAsync(token);
+        }
+    }
+
     private static List<JsonElement> Records(string path)
     {
         if (!File.Exists(path))
