@@ -128,6 +128,17 @@ public sealed class FirewalldFixture : IAsyncLifetime
     /// downloads into tests/.cache/firewalld-debs (downloaded here when missing and apt-get can).</summary>
     private static string? UnpackedFirewalld(out string? reason)
     {
+        // Several fixtures of one test run start at once: one unpacks, the others wait for it and reuse the tree.
+        lock (Unpacking)
+        {
+            return UnpackFirewalldOnce(out reason);
+        }
+    }
+
+    private static readonly Lock Unpacking = new();
+
+    private static string? UnpackFirewalldOnce(out string? reason)
+    {
         reason = null;
         var repo = NetPolHost.TestKit.RepositoryPaths.Root;
         var debs = Path.Combine(repo, "tests", ".cache", "firewalld-debs");
@@ -159,7 +170,7 @@ public sealed class FirewalldFixture : IAsyncLifetime
             return null;
         }
 
-        var staging = root + ".tmp-" + Environment.ProcessId;
+        var staging = root + ".tmp-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
         Directory.CreateDirectory(staging);
         foreach (var deb in packages)
         {
