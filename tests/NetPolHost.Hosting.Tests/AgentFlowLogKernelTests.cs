@@ -58,22 +58,7 @@ public sealed class AgentFlowLogKernelTests
         using var logDir = new TempDir();
         var flowLog = Path.Combine(logDir.Path, "flows.jsonl");
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddNetPolHost()
-            .UseNftables(o =>
-            {
-                o.NetworkNamespace = node;
-                o.DeleteConntrackEntriesOfDeniedFlows = false;
-            })
-            .AddNodeAgent(o =>
-            {
-                o.NodeName = "node-1";
-                o.Debounce = TimeSpan.FromMilliseconds(100);
-                o.FlowLog.Enabled = true;
-                o.FlowLog.Path = flowLog;
-            })
-            .AddFileSource(o => o.Paths.Add(dir.Path));
-        using var host = builder.Build();
+        using var host = Agent(node, dir.Path, flowLog);
         await host.StartAsync(token);
         try
         {
@@ -121,22 +106,7 @@ public sealed class AgentFlowLogKernelTests
         using var logDir = new TempDir();
         var flowLog = Path.Combine(logDir.Path, "flows.jsonl");
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddNetPolHost()
-            .UseNftables(o =>
-            {
-                o.NetworkNamespace = node;
-                o.DeleteConntrackEntriesOfDeniedFlows = false;
-            })
-            .AddNodeAgent(o =>
-            {
-                o.NodeName = "node-1";
-                o.Debounce = TimeSpan.FromMilliseconds(100);
-                o.FlowLog.Enabled = true;
-                o.FlowLog.Path = flowLog;
-            })
-            .AddFileSource(o => o.Paths.Add(dir.Path));
-        using var host = builder.Build();
+        using var host = Agent(node, dir.Path, flowLog);
         await host.StartAsync(token);
         try
         {
@@ -168,6 +138,29 @@ public sealed class AgentFlowLogKernelTests
         {
             await host.StopAsync(token);
         }
+    }
+
+    /// <summary>The node agent enforcing with nftables in <paramref name="node"/>, reading <paramref name="manifests"/>,
+    /// with the flow log written to <paramref name="flowLog"/>.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private static IHost Agent(string node, string manifests, string flowLog)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddNetPolHost()
+            .UseNftables(o =>
+            {
+                o.NetworkNamespace = node;
+                o.DeleteConntrackEntriesOfDeniedFlows = false;
+            })
+            .AddNodeAgent(o =>
+            {
+                o.NodeName = "node-1";
+                o.Debounce = TimeSpan.FromMilliseconds(100);
+                o.FlowLog.Enabled = true;
+                o.FlowLog.Path = flowLog;
+            })
+            .AddFileSource(o => o.Paths.Add(manifests));
+        return builder.Build();
     }
 
     private static List<JsonElement> Records(string path)
