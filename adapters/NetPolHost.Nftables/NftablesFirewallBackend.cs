@@ -31,8 +31,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IRuleCou
     private readonly NftPlanRenderer _renderer;
     private readonly NftRenderOptions _renderOptions;
     private INftRunner? _runner;
-    private IConntrack? _conntrack;
-    private bool _conntrackResolved;
+    private readonly ConnectionCutOff _cutOff;
     private NftState? _applied;
     private volatile bool _disposed;
     private RulePlan? _appliedPlan;
@@ -65,11 +64,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IRuleCou
         _renderer = new NftPlanRenderer(_renderOptions);
         _runnerFactory = runnerFactory;
         _logger = logger ?? NullLogger.Instance;
-        if (conntrack is not null)
-        {
-            _conntrack = conntrack;
-            _conntrackResolved = true;
-        }
+        _cutOff = new ConnectionCutOff(conntrack is not null ? () => conntrack : () => NetlinkConntrack.Open(options.NetworkNamespace), _logger);
     }
 
     /// <inheritdoc/>
@@ -214,7 +209,7 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IRuleCou
                 _appliedPlan = plan;
                 if (_options.DeleteConntrackEntriesOfDeniedFlows)
                 {
-                    warnings.AddRange(DeleteDeniedConnections(previousPlan, plan));
+                    _cutOff.Enqueue(previousPlan, plan);
                 }
             }
 
@@ -461,13 +456,27 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IRuleCou
         return names;
     }
 
-    /// <summary>Releases the libnftables context.</summary>
+    /// <summary>Waits until the connection cut-off of every apply made so far is done: the established connections the
+    /// applied plans deny are cut (see <see cref="NftablesOptions.DeleteConntrackEntriesOfDeniedFlows"/>). Applies do not
+    /// wait for it; a one-shot program that applies and exits, or a test, does.</summary>
+    /// <param name="cancellationToken">Stops waiting (the cut-off goes on).</param>
+    /// <returns>What the cut-off has done, with the warnings of its last pass.</returns>
+    public Task<ConnectionCutOffReport> WaitForConnectionCutOffAsync(CancellationToken cancellationToken = default) =>
+        _cutOff.WaitAsync(cancellationToken);
+
+    /// <summary>What the connection cut-off has done so far (it runs in the background after applies).</summary>
+    public ConnectionCutOffReport ConnectionCutOff => _cutOff.Report;
+
+    /// <summary>Waits for a running connection cut-off (up to 30 s), then releases the libnftables context and the
+    /// netlink sockets.</summary>
     public void Dispose()
     {
         if (_disposed)
         {
             return;
         }
+
+        _cutOff.Dispose();
 
         // Waits for a running apply, status or remove: the runner (a native libnftables context) must not be freed under it.
         _gate.Wait();
@@ -605,47 +614,6 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IRuleCou
         return warnings;
     }
 
-    private IEnumerable<string> DeleteDeniedConnections(RulePlan? previous, RulePlan plan)
-    {
-        var affected = ConntrackCleanup.AffectedAddresses(previous, plan);
-        if (affected.Count == 0)
-        {
-            return [];
-        }
-
-        if (!_conntrackResolved)
-        {
-            _conntrackResolved = true;
-            var path = ConntrackCli.Find();
-            _conntrack = path is null ? null : new ConntrackCli(path, _options.NetworkNamespace);
-        }
-
-        if (_conntrack is null)
-        {
-            return ["the conntrack program is missing (Debian package conntrack): established connections that the new plan denies keep flowing until they end"];
-        }
-
-        try
-        {
-            var denied = ConntrackCleanup.Denied(plan, _conntrack.List(), affected, _conntrack.LocalAddresses());
-            foreach (var entry in denied)
-            {
-                _conntrack.Delete(entry);
-            }
-
-            if (denied.Count > 0)
-            {
-                Log.ConntrackDeleted(_logger, denied.Count);
-            }
-
-            return [];
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
-        {
-            return [$"the plan is applied, but established connections it denies could not be cut ({ex.Message}); they keep flowing until they end"];
-        }
-    }
-
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 
     private static partial class Log
@@ -658,8 +626,5 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IRuleCou
 
         [LoggerMessage(3, LogLevel.Warning, "libnftables could not be used ({Error}); using the nft program")]
         public static partial void LibraryFailed(ILogger logger, string error);
-
-        [LoggerMessage(4, LogLevel.Information, "deleted {Count} connection tracking entries of flows the new plan denies")]
-        public static partial void ConntrackDeleted(ILogger logger, int count);
     }
 }

@@ -35,8 +35,10 @@ public sealed class NftablesOptions
     /// <summary>After an apply that may shrink what an endpoint is allowed, delete the connection tracking entries of
     /// that endpoint's flows the new plan denies, so the deny also stops established connections (the rules accept
     /// established traffic first).</summary>
-    /// <value>Default <see langword="true"/>. Needs the conntrack program (Debian package conntrack) and ip (iproute2);
-    /// without them the apply still succeeds and reports a warning. Flows are judged as the chains judge a new packet:
+    /// <value>Default <see langword="true"/>. The cut-off runs in the background, in-process over ctnetlink (many entries
+    /// deleted per netlink datagram): an apply returns once the rules are in the kernel, and changes that come during a
+    /// long cut-off are handled together by the next pass. <see cref="NftablesFirewallBackend.WaitForConnectionCutOffAsync"/>
+    /// waits for it and reports its warnings (e.g. a kernel without nf_conntrack_netlink), which are also logged. Flows are judged as the chains judge a new packet:
     /// after destination NAT (the reply tuple's source), input when the destination is an address of the network
     /// namespace, output when the source is; host endpoints bound to an interface are not judged.</value>
     public bool DeleteConntrackEntriesOfDeniedFlows { get; set; } = true;

@@ -116,9 +116,17 @@ public sealed class AgentKernelTests
         var yA = IPAddress.Parse("10.244.2.17");
         Assert.True(await lab.ProbeAsync("x/a", yA, 80, Protocol.Tcp, TimeSpan.FromSeconds(1)));
 
-        // Write: y is isolated.
+        // Write: y is isolated. New connections are refused, and an established one is cut (its conntrack entry is
+        // deleted in the background, after the rules are in).
+        using var established = await lab.ConnectAsync("x/a", yA, 80);
+        Assert.True(await NetworkLab.EchoAsync(established, TimeSpan.FromSeconds(2)));
         var file = Path.Combine(dir.Path, "policy.yaml");
         latencies.Add(await TimeUntil(() => File.WriteAllText(file, DenyY), async () => !await lab.ProbeAsync("x/a", yA, 80, Protocol.Tcp, TimeSpan.FromMilliseconds(150))));
+        var cut = Stopwatch.StartNew();
+        while (await NetworkLab.EchoAsync(established, TimeSpan.FromMilliseconds(300)))
+        {
+            Assert.True(cut.Elapsed < TimeSpan.FromSeconds(3), "the established connection was not cut within 3 s of the deny reaching the kernel");
+        }
 
         // Change: port 81 from namespace x is allowed.
         latencies.Add(await TimeUntil(() => File.WriteAllText(file, Allow81FromX), () => lab.ProbeAsync("x/a", yA, 81, Protocol.Tcp, TimeSpan.FromMilliseconds(150))));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NetPolHost.Backends;
+using NetPolHost.Nftables;
 using NetPolHost.Planning;
 
 namespace NetPolHost.Cli.Commands;
@@ -78,6 +79,21 @@ internal static class BackendCommands
                 foreach (var change in result.Changes)
                 {
                     await io.Out.WriteLineAsync(change).ConfigureAwait(false);
+                }
+
+                // nftables cuts established connections the plan denies in the background: wait for it before exiting.
+                if (firewall is NftablesFirewallBackend nftables && !result.DryRun)
+                {
+                    var cutOff = await nftables.WaitForConnectionCutOffAsync(token).ConfigureAwait(false);
+                    foreach (var warning in cutOff.Warnings)
+                    {
+                        await io.Error.WriteLineAsync("warning: " + warning).ConfigureAwait(false);
+                    }
+
+                    if (cutOff.EntriesDeleted > 0)
+                    {
+                        await io.Out.WriteLineAsync($"cut {cutOff.EntriesDeleted} established connection(s) the policies now deny").ConfigureAwait(false);
+                    }
                 }
 
                 await io.Out.WriteLineAsync(

@@ -119,6 +119,9 @@ public sealed class BackendKernelTests
         Assert.True(await NetworkLab.EchoAsync(fromNode, TimeSpan.FromSeconds(2)));
         var result = await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(SmallLab.DenyAll("x"))), cancellationToken: Token);
         Assert.True(result.Warnings.Count == 0, string.Join("; ", result.Warnings));
+        var cutOff = await backend.WaitForConnectionCutOffAsync(Token);
+        Assert.True(cutOff.Warnings.Count == 0, string.Join("; ", cutOff.Warnings));
+        Assert.True(cutOff.EntriesDeleted >= 1, cutOff.ToString());
 
         // The node's own connection to a local pod is node-local and stays allowed: its entry is kept.
         var nodePort = ((IPEndPoint)fromNode.LocalEndPoint!).Port;
@@ -148,6 +151,8 @@ public sealed class BackendKernelTests
         var port81 = SmallLab.AllowXaToXb() with { Ingress = [new NetworkPolicyRule { Ports = [new NetworkPolicyPort { Port = 81 }] }] };
         var result = await backend.ApplyAsync(SmallLab.Plan(SmallLab.Snapshot(port81)), cancellationToken: Token);
         Assert.True(result.Warnings.Count == 0, string.Join("; ", result.Warnings));
+        var cutOff = await backend.WaitForConnectionCutOffAsync(Token);
+        Assert.True(cutOff.Warnings.Count == 0, string.Join("; ", cutOff.Warnings));
         Assert.False(await NetworkLab.EchoAsync(viaService, TimeSpan.FromSeconds(2)));
     }
 

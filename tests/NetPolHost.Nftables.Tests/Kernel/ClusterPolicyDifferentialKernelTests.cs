@@ -152,6 +152,8 @@ public sealed class ClusterPolicyDifferentialKernelTests(ClusterPolicyLabFixture
         foreach (var (node, backend) in fixture.Backends)
         {
             await backend.ApplyAsync(RulePlanCompiler.Compile(guarded, new RulePlanOptions { NodeName = node }), cancellationToken: token);
+            var cutOff = await backend.WaitForConnectionCutOffAsync(token);
+            Assert.True(cutOff.Warnings.Count == 0, string.Join("; ", cutOff.Warnings));
         }
 
         Assert.False(await TestKit.Net.NetworkLab.EchoAsync(connection, TimeSpan.FromMilliseconds(500)), "the Admin tier's Deny must stop the established connection too");

@@ -40,32 +40,46 @@ public sealed class ConntrackCleanupTests
         """;
 
     [Fact]
-    public void Parse_ReadsTheOriginalAndTheReplyTuple()
+    public void DeleteRequest_IsTheOriginalTupleInCtnetlinkLayout()
     {
-        // A client reaching a service address that destination NAT sent to a pod on port 8080.
-        var entry = ConntrackCli.Parse("tcp      6 431999 ESTABLISHED src=10.0.0.2 dst=10.96.0.10 sport=48512 dport=80 src=10.0.0.1 dst=10.0.0.2 sport=8080 dport=48512 [ASSURED] mark=0 use=1");
-        Assert.Equal(new ConntrackEntry(Protocol.Tcp, Client, ServiceIp, 48512, 80, Web, 8080), entry);
-        var udp = ConntrackCli.Parse("udp      17 29 src=fd00::2 dst=fd00::1 sport=5000 dport=53 [UNREPLIED] src=fd00::1 dst=fd00::2 sport=53 dport=5000 mark=0 use=1");
-        Assert.Equal(IPAddress.Parse("fd00::1"), udp!.FilteredDestination);
-        Assert.Equal(53, udp.FilteredDestinationPort);
-        Assert.Null(ConntrackCli.Parse("icmp     1 29 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=1 src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=1 mark=0 use=1"));
-        Assert.Null(ConntrackCli.Parse("tcp 6 10 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2"));
-        Assert.Null(ConntrackCli.Parse("conntrack v1.4.7 (conntrack-tools): 3 flow entries have been shown."));
+        var request = NetlinkConntrack.DeleteRequest(new ConntrackEntry(Protocol.Tcp, Client, ServiceIp, 48512, 80, Web, 8080));
+        byte[] expected =
+        [
+            72, 0, 0, 0, 0x02, 0x01, 0x05, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, // nlmsghdr: length, IPCTNL_MSG_CT_DELETE, REQUEST|ACK
+            2, 0, 0, 0,                                                   // nfgenmsg: AF_INET, version 0, res_id 0
+            52, 0, 0x01, 0x80,                                            // CTA_TUPLE_ORIG (nested)
+            20, 0, 0x01, 0x80,                                            //   CTA_TUPLE_IP (nested)
+            8, 0, 1, 0, 10, 0, 0, 2,                                      //     CTA_IP_V4_SRC
+            8, 0, 2, 0, 10, 96, 0, 10,                                    //     CTA_IP_V4_DST
+            28, 0, 0x02, 0x80,                                            //   CTA_TUPLE_PROTO (nested)
+            5, 0, 1, 0, 6, 0, 0, 0,                                       //     CTA_PROTO_NUM tcp (padded)
+            6, 0, 2, 0, 0xbd, 0x80, 0, 0,                                 //     CTA_PROTO_SRC_PORT 48512, big endian (padded)
+            6, 0, 3, 0, 0, 80, 0, 0,                                      //     CTA_PROTO_DST_PORT 80
+        ];
+        Assert.Equal(expected, request);
     }
 
     [Fact]
-    public void ParseAddresses_ReadsIpAddrOutput()
+    public void ParseEntry_ReadsTheOriginalAndTheReplyTuple()
     {
-        const string output = """
-            1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever
-            1: lo    inet6 ::1/128 scope host noprefixroute \       valid_lft forever preferred_lft forever
-            2: v0    inet 169.254.1.1/32 scope global v0\       valid_lft forever preferred_lft forever
-            2: v0    inet6 fe80::1c2a:3bff:fe4d:5e6f/64 scope link \       valid_lft forever preferred_lft forever
-            """;
-        var addresses = ConntrackCli.ParseAddresses(output);
-        Assert.Equal(4, addresses.Count);
-        Assert.Contains(IPAddress.Parse("169.254.1.1"), addresses);
-        Assert.Contains(IPAddress.Parse("fe80::1c2a:3bff:fe4d:5e6f"), addresses);
+        // A dump answer is nfgenmsg + CTA_TUPLE_ORIG + CTA_TUPLE_REPLY (+ status, timeout... skipped): the delete request's
+        // tuple layout, so a request with a reply tuple appended reads back. Here an IPv6 UDP flow behind destination NAT.
+        var client = IPAddress.Parse("fd00::2");
+        var service = IPAddress.Parse("fd00:96::a");
+        var server = IPAddress.Parse("fd00::1");
+        var original = NetlinkConntrack.DeleteRequest(new ConntrackEntry(Protocol.Udp, client, service, 5000, 53, server, 53));
+        var reply = NetlinkConntrack.DeleteRequest(new ConntrackEntry(Protocol.Udp, server, client, 5353, 5000, server, 5353));
+        reply[22] = 0x02; // its CTA_TUPLE_ORIG becomes CTA_TUPLE_REPLY
+        byte[] status = [8, 0, 3, 0, 0, 0, 0, 0x0e];
+        var payload = original[16..].Concat(reply[20..]).Concat(status).ToArray();
+        var entry = NetlinkConntrack.ParseEntry(payload);
+        Assert.Equal(new ConntrackEntry(Protocol.Udp, client, service, 5000, 53, server, 5353), entry);
+        Assert.Equal(server, entry!.FilteredDestination);
+        Assert.Equal(5353, entry.FilteredDestinationPort);
+
+        // Without a reply tuple, or truncated, nothing is made up.
+        Assert.Null(NetlinkConntrack.ParseEntry(original.AsSpan(16)));
+        Assert.Null(NetlinkConntrack.ParseEntry(payload.AsSpan(0, 30)));
     }
 
     [Fact]
