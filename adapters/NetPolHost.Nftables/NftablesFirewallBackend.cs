@@ -170,7 +170,9 @@ public sealed partial class NftablesFirewallBackend : IFirewallBackend, IRuleCou
                 return new ApplyResult { Changed = false, DryRun = options.DryRun, Duration = stopwatch.Elapsed, Warnings = Coexistence(runner) };
             }
 
-            var result = runner.Run(diff.Script, options.DryRun);
+            // Element-only changes skip nft (and the cache it fetches first) when the runner can send them itself.
+            var result = (diff.ElementChanges is { } elements && !options.DryRun ? runner.RunElements(_options.TableName, elements) : null)
+                ?? runner.Run(diff.Script, options.DryRun);
             string? rejected = null;
             var repaired = false;
             if (!result.Success && !full)

@@ -17,4 +17,8 @@ internal interface INftRunner : IDisposable
 
     /// <summary>Runs a listing command with JSON output.</summary>
     NftResult ListJson(string command);
+
+    /// <summary>Adds and deletes elements of the inet table <paramref name="table"/> in one transaction without nft, or
+    /// returns <see langword="null"/> when this runner cannot (the caller then runs the same changes as a script).</summary>
+    NftResult? RunElements(string table, IReadOnlyList<NftElementChange> changes) => null;
 }

@@ -12,6 +12,8 @@ internal sealed class LibNftablesRunner : INftRunner
     private readonly NamespaceThread _thread;
     private readonly IntPtr _ctx;
     private bool _disposed;
+    private int _netlink = -1;
+    private uint _sequence = (uint)Environment.TickCount;
 
     public LibNftablesRunner(string? networkNamespace)
     {
@@ -78,6 +80,55 @@ internal sealed class LibNftablesRunner : INftRunner
         }
     });
 
+    /// <inheritdoc/>
+    /// <remarks>Writes the nf_tables netlink batch itself (<see cref="NftElementBatch"/>) on a netlink socket opened on
+    /// the runner's thread, so in its network namespace; null for a batch over 1 MiB or when no such socket can be opened
+    /// (nft then sends the changes).</remarks>
+    public NftResult? RunElements(string table, IReadOnlyList<NftElementChange> changes) => _thread.Invoke(() =>
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var begin = _sequence;
+        var batch = NftElementBatch.Encode(table, changes, begin, out var messages);
+        if (batch.Length > 1 << 20 || messages == 0)
+        {
+            return null;
+        }
+
+        _sequence += (uint)messages + 2;
+        if (_netlink < 0 && (_netlink = OpenNetlink()) < 0)
+        {
+            return null;
+        }
+
+        var error = NftElementBatch.Send(_netlink, batch, begin, begin + 1, begin + (uint)messages);
+        if (error is not null && error.StartsWith("netlink", StringComparison.Ordinal))
+        {
+            // The socket is in an unknown state (a lost answer): the next batch opens a new one.
+            _ = NetlinkSockets.Close(_netlink);
+            _netlink = -1;
+        }
+
+        return new NftResult(error is null, string.Empty, error ?? string.Empty);
+    });
+
+    private static unsafe int OpenNetlink()
+    {
+        var fd = NetlinkSockets.Socket(NetlinkSockets.AfNetlink, NetlinkSockets.SockRaw | NetlinkSockets.SockCloexec, NetlinkSockets.NetlinkNetfilter);
+        if (fd < 0)
+        {
+            return -1;
+        }
+
+        var local = new NetlinkSockets.SockaddrNl { Family = NetlinkSockets.AfNetlink };
+        if (NetlinkSockets.Bind(fd, &local, (uint)sizeof(NetlinkSockets.SockaddrNl)) != 0)
+        {
+            _ = NetlinkSockets.Close(fd);
+            return -1;
+        }
+
+        return fd;
+    }
+
     private static string Read(IntPtr buffer) => buffer == IntPtr.Zero ? string.Empty : Marshal.PtrToStringUTF8(buffer) ?? string.Empty;
 
     public void Dispose()
@@ -91,6 +142,12 @@ internal sealed class LibNftablesRunner : INftRunner
         {
             using var scope = s_library.EnterScope();
             LibNftables.CtxFree(_ctx);
+            if (_netlink >= 0)
+            {
+                _ = NetlinkSockets.Close(_netlink);
+                _netlink = -1;
+            }
+
             _disposed = true;
             return 0;
         });

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using NetPolHost.Nftables.Rendering;
+using NetPolHost.Nftables.Runtime;
 
 namespace NetPolHost.Nftables.State;
 
@@ -20,6 +21,10 @@ internal sealed class NftDiff
     public int ElementsRemoved { get; private init; }
 
     public IReadOnlyList<string> Changes { get; private init; } = [];
+
+    /// <summary>When the diff only adds and deletes elements of plain address sets and address verdict maps: the same
+    /// changes in netlink form (see <see cref="NftElementBatch"/>), in script order; else <see langword="null"/>.</summary>
+    public IReadOnlyList<NftElementChange>? ElementChanges { get; private init; }
 
     /// <summary>Everything of <paramref name="state"/> as additions (for a first, full apply).</summary>
     public static NftDiff Full(NftState state)
@@ -49,6 +54,7 @@ internal sealed class NftDiff
         var script = new StringBuilder();
         var changes = new List<string>();
         int added = 0, removed = 0, elementsAdded = 0, elementsRemoved = 0;
+        List<NftElementChange>? elementChanges = [];
 
         // Limit objects are named after their settings, so one is only ever added or deleted, never changed.
         foreach (var (name, declaration) in to.Limits.Where(l => !from.Limits.ContainsKey(l.Key)).OrderBy(l => l.Key, StringComparer.Ordinal))
@@ -116,6 +122,7 @@ internal sealed class NftDiff
                 script.Append(CultureInfo.InvariantCulture, $"delete element {table} {set.Name} {{ ");
                 NftState.AppendElements(script, gone);
                 script.Append(" }\n");
+                Batch(set, delete: true, gone);
             }
 
             if (fresh.Count > 0)
@@ -123,6 +130,7 @@ internal sealed class NftDiff
                 script.Append(CultureInfo.InvariantCulture, $"add element {table} {set.Name} {{ ");
                 NftState.AppendElements(script, fresh);
                 script.Append(" }\n");
+                Batch(set, delete: false, fresh);
             }
 
             elementsAdded += fresh.Count;
@@ -187,7 +195,24 @@ internal sealed class NftDiff
             ElementsAdded = elementsAdded,
             ElementsRemoved = elementsRemoved,
             Changes = changes,
+            ElementChanges = added == 0 && removed == 0 && script.Length > 0 ? elementChanges : null,
         };
+
+        void Batch(NftSet set, bool delete, List<string> elements)
+        {
+            if (elementChanges is not null)
+            {
+                var change = NftElementBatch.TryCreate(set.Name, set.Declaration, delete, elements);
+                if (change is null)
+                {
+                    elementChanges = null;
+                }
+                else
+                {
+                    elementChanges.Add(change);
+                }
+            }
+        }
 
         void RemoveChain(NftChain chain)
         {
