@@ -10,7 +10,6 @@ namespace NetPolHost.Nftables.Interop;
 /// and usable from any thread afterwards (one call at a time).</summary>
 internal sealed class NetlinkChannel : IDisposable
 {
-    private const int HeaderLength = 16;
     private const ushort MessageError = 2;
     private const ushort MessageDone = 3;
     private const ushort FlagMulti = 0x02;
@@ -72,7 +71,7 @@ internal sealed class NetlinkChannel : IDisposable
         while (true)
         {
             var datagram = Receive();
-            while (TryTake(ref datagram, out var type, out var flags, out var seq, out var payload))
+            while (NflogWire.TryReadMessage(ref datagram, out var type, out var flags, out var seq, out var payload))
             {
                 if (seq != sequence)
                 {
@@ -140,7 +139,7 @@ internal sealed class NetlinkChannel : IDisposable
             while (pending > 0)
             {
                 var datagram = Receive();
-                while (TryTake(ref datagram, out var type, out _, out var seq, out var payload))
+                while (NflogWire.TryReadMessage(ref datagram, out var type, out _, out var seq, out var payload))
                 {
                     var slot = (long)(seq - firstSequence);
                     if (type != MessageError || slot < 0 || slot >= index - first)
@@ -157,6 +156,60 @@ internal sealed class NetlinkChannel : IDisposable
         return results;
     }
 
+    /// <summary>Reserves <paramref name="count"/> consecutive sequence numbers for messages the caller numbers itself.</summary>
+    /// <returns>The first of them.</returns>
+    public uint ReserveSequences(int count)
+    {
+        var first = _sequence + 1;
+        if (first == 0 || first + (uint)count < first)
+        {
+            first = 1;
+        }
+
+        _sequence = first + (uint)count - 1;
+        return first;
+    }
+
+    /// <summary>Sends one datagram (e.g. a netfilter transaction batch, which the kernel handles inside the send) whose
+    /// messages <paramref name="first"/> to <paramref name="last"/> ask for an acknowledgement, and waits for those; any
+    /// other answers already queued (a failed commit answers on the batch's begin message) are read too.</summary>
+    /// <returns>The errno of the first error (positive), or 0 when every answer was an acknowledgement.</returns>
+    /// <exception cref="IOException">The socket failed.</exception>
+    /// <exception cref="TimeoutException">An acknowledgement did not come within 10 s.</exception>
+    public int Transact(byte[] datagram, uint first, uint last)
+    {
+        Send(datagram, datagram.Length);
+        var error = 0;
+        var pending = last - first + 1;
+        while (true)
+        {
+            var datagramIn = pending > 0 ? Receive() : TryReceive();
+            if (datagramIn.IsEmpty && pending == 0)
+            {
+                return error;
+            }
+
+            while (NflogWire.TryReadMessage(ref datagramIn, out var type, out _, out var seq, out var payload))
+            {
+                if (type != MessageError)
+                {
+                    continue;
+                }
+
+                var errno = payload.Length >= 4 ? -BinaryPrimitives.ReadInt32LittleEndian(payload) : 0;
+                if (errno != 0 && error == 0)
+                {
+                    error = errno;
+                }
+
+                if (seq >= first && seq <= last && pending > 0)
+                {
+                    pending--;
+                }
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _socket.Dispose();
 
@@ -164,31 +217,6 @@ internal sealed class NetlinkChannel : IDisposable
     public delegate void MessageHandler(ushort type, ReadOnlySpan<byte> payload);
 
     private uint NextSequence() => ++_sequence == 0 ? ++_sequence : _sequence;
-
-    private static bool TryTake(ref ReadOnlySpan<byte> datagram, out ushort type, out ushort flags, out uint sequence, out ReadOnlySpan<byte> payload)
-    {
-        type = 0;
-        flags = 0;
-        sequence = 0;
-        payload = default;
-        if (datagram.Length < HeaderLength)
-        {
-            return false;
-        }
-
-        var length = BinaryPrimitives.ReadUInt32LittleEndian(datagram);
-        if (length < HeaderLength || length > (uint)datagram.Length)
-        {
-            return false;
-        }
-
-        type = BinaryPrimitives.ReadUInt16LittleEndian(datagram[4..]);
-        flags = BinaryPrimitives.ReadUInt16LittleEndian(datagram[6..]);
-        sequence = BinaryPrimitives.ReadUInt32LittleEndian(datagram[8..]);
-        payload = datagram[HeaderLength..(int)length];
-        datagram = datagram[Math.Min(((int)length + 3) & ~3, datagram.Length)..];
-        return true;
-    }
 
     private unsafe void Send(byte[] message, int length)
     {
@@ -226,7 +254,12 @@ internal sealed class NetlinkChannel : IDisposable
         }
     }
 
-    private unsafe ReadOnlySpan<byte> Receive()
+    private ReadOnlySpan<byte> Receive() => Receive(wait: true);
+
+    /// <summary>What is queued now, or empty.</summary>
+    private ReadOnlySpan<byte> TryReceive() => Receive(wait: false);
+
+    private unsafe ReadOnlySpan<byte> Receive(bool wait)
     {
         var added = false;
         _socket.DangerousAddRef(ref added);
@@ -236,7 +269,12 @@ internal sealed class NetlinkChannel : IDisposable
             while (true)
             {
                 var poll = new PollFd { Fd = fd, Events = PollIn };
-                var ready = Poll(&poll, 1, ReplyTimeoutMilliseconds);
+                var ready = Poll(&poll, 1, wait ? ReplyTimeoutMilliseconds : 0);
+                if (ready == 0 && !wait)
+                {
+                    return default;
+                }
+
                 if (ready == 0)
                 {
                     throw new TimeoutException("the kernel did not answer a netlink request within 10 s.");

@@ -12,8 +12,7 @@ internal sealed class LibNftablesRunner : INftRunner
     private readonly NamespaceThread _thread;
     private readonly IntPtr _ctx;
     private bool _disposed;
-    private int _netlink = -1;
-    private uint _sequence = (uint)Environment.TickCount;
+    private NetlinkChannel? _netlink;
 
     public LibNftablesRunner(string? networkNamespace)
     {
@@ -87,47 +86,43 @@ internal sealed class LibNftablesRunner : INftRunner
     public NftResult? RunElements(string table, IReadOnlyList<NftElementChange> changes) => _thread.Invoke(() =>
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var begin = _sequence;
-        var batch = NftElementBatch.Encode(table, changes, begin, out var messages);
-        if (batch.Length > 1 << 20 || messages == 0)
+        var messages = NftElementBatch.MessageCount(changes);
+        if (messages == 0)
         {
             return null;
         }
 
-        _sequence += (uint)messages + 2;
-        if (_netlink < 0 && (_netlink = OpenNetlink()) < 0)
+        try
+        {
+            _netlink ??= NetlinkChannel.Open(NetlinkSockets.NetlinkNetfilter, networkNamespace: null);
+        }
+        catch (IOException)
         {
             return null;
         }
 
-        var error = NftElementBatch.Send(_netlink, batch, begin, begin + 1, begin + (uint)messages);
-        if (error is not null && error.StartsWith("netlink", StringComparison.Ordinal))
+        var begin = _netlink.ReserveSequences(messages + 2);
+        var batch = NftElementBatch.Encode(table, changes, begin, out _);
+        if (batch.Length > 1 << 20)
+        {
+            return null;
+        }
+
+        try
+        {
+            var errno = _netlink.Transact(batch, begin + 1, begin + (uint)messages);
+            return errno == 0
+                ? new NftResult(true, string.Empty, string.Empty)
+                : new NftResult(false, string.Empty, $"Error: Could not process rule: {Marshal.GetPInvokeErrorMessage(errno)} (netlink element batch)");
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException)
         {
             // The socket is in an unknown state (a lost answer): the next batch opens a new one.
-            _ = NetlinkSockets.Close(_netlink);
-            _netlink = -1;
+            _netlink.Dispose();
+            _netlink = null;
+            return new NftResult(false, string.Empty, "netlink: " + ex.Message);
         }
-
-        return new NftResult(error is null, string.Empty, error ?? string.Empty);
     });
-
-    private static unsafe int OpenNetlink()
-    {
-        var fd = NetlinkSockets.Socket(NetlinkSockets.AfNetlink, NetlinkSockets.SockRaw | NetlinkSockets.SockCloexec, NetlinkSockets.NetlinkNetfilter);
-        if (fd < 0)
-        {
-            return -1;
-        }
-
-        var local = new NetlinkSockets.SockaddrNl { Family = NetlinkSockets.AfNetlink };
-        if (NetlinkSockets.Bind(fd, &local, (uint)sizeof(NetlinkSockets.SockaddrNl)) != 0)
-        {
-            _ = NetlinkSockets.Close(fd);
-            return -1;
-        }
-
-        return fd;
-    }
 
     private static string Read(IntPtr buffer) => buffer == IntPtr.Zero ? string.Empty : Marshal.PtrToStringUTF8(buffer) ?? string.Empty;
 
@@ -142,11 +137,8 @@ internal sealed class LibNftablesRunner : INftRunner
         {
             using var scope = s_library.EnterScope();
             LibNftables.CtxFree(_ctx);
-            if (_netlink >= 0)
-            {
-                _ = NetlinkSockets.Close(_netlink);
-                _netlink = -1;
-            }
+            _netlink?.Dispose();
+            _netlink = null;
 
             _disposed = true;
             return 0;

@@ -156,6 +156,10 @@ internal static class NftElementBatch
         return code == 0 || chain.Length == 0 || chain.Length > 255 || !chain.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') ? null : (code, chain);
     }
 
+    /// <summary>How many element messages <see cref="Encode"/> writes for <paramref name="changes"/>.</summary>
+    public static int MessageCount(IReadOnlyList<NftElementChange> changes) =>
+        changes.Sum(c => (c.Keys.Length + ElementsPerMessage - 1) / ElementsPerMessage);
+
     /// <summary>The batch (begin, the changes in messages of at most <see cref="ElementsPerMessage"/> elements, end)
     /// for the inet table <paramref name="table"/>; messages are numbered from <paramref name="sequence"/> on (the
     /// begin message) and <paramref name="messages"/> is the number of element messages.</summary>
@@ -241,97 +245,6 @@ internal static class NftElementBatch
         w.U16BigEndian(resId);
         body?.Invoke(w);
         w.PatchU32(start, (uint)(w.Length - start));
-    }
-
-    /// <summary>Sends <paramref name="batch"/> (messages <paramref name="first"/> to <paramref name="last"/> ask for an
-    /// acknowledgement) and waits for the kernel's answers: null when every message was accepted and the transaction
-    /// committed, else the first error.</summary>
-    public static unsafe string? Send(int fd, byte[] batch, uint begin, uint first, uint last)
-    {
-        var kernel = new SockaddrNl { Family = AfNetlink };
-        fixed (byte* data = batch)
-        {
-            if (SendTo(fd, data, (nuint)batch.Length, 0, &kernel, (uint)sizeof(SockaddrNl)) != batch.Length)
-            {
-                return "netlink send failed: " + Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
-            }
-        }
-
-        string? error = null;
-        var pending = last - first + 1;
-        var buffer = new byte[1 << 18];
-        var deadline = Environment.TickCount64 + 10_000;
-        // The kernel handles the batch inside sendto, so its answers are queued by now: read until the acknowledgements
-        // of all element messages are in and nothing more is queued (a failed commit answers on the begin message).
-        while (true)
-        {
-            if (pending > 0)
-            {
-                var poll = new PollFd { Fd = fd, Events = PollIn };
-                var ready = Poll(&poll, 1, (int)Math.Max(0, deadline - Environment.TickCount64));
-                if (ready < 0 && Marshal.GetLastPInvokeError() == EIntr)
-                {
-                    continue;
-                }
-
-                if (ready <= 0)
-                {
-                    return error ?? "netlink: no answer from the kernel within 10 s";
-                }
-            }
-
-            nint length;
-            fixed (byte* data = buffer)
-            {
-                length = Recv(fd, data, (nuint)buffer.Length, MsgDontWait);
-            }
-
-            if (length < 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == EAgain && pending == 0)
-                {
-                    break;
-                }
-
-                if (errno is EIntr or EAgain)
-                {
-                    continue;
-                }
-
-                return "netlink receive failed: " + Marshal.GetPInvokeErrorMessage(errno);
-            }
-
-            for (var offset = 0; offset + 16 <= length;)
-            {
-                var span = buffer.AsSpan(offset, (int)length - offset);
-                var size = (int)BinaryPrimitives.ReadUInt32LittleEndian(span);
-                var type = BinaryPrimitives.ReadUInt16LittleEndian(span[4..]);
-                var sequence = BinaryPrimitives.ReadUInt32LittleEndian(span[8..]);
-                if (size < 16 || size > span.Length)
-                {
-                    break;
-                }
-
-                if (type == NlmsgError && size >= 20)
-                {
-                    var code = BinaryPrimitives.ReadInt32LittleEndian(span[16..]);
-                    if (code != 0)
-                    {
-                        error ??= $"Error: Could not process rule: {Marshal.GetPInvokeErrorMessage(-code)} (netlink element batch)";
-                    }
-
-                    if (sequence >= first && sequence <= last && pending > 0)
-                    {
-                        pending--;
-                    }
-                }
-
-                offset += (size + 3) & ~3;
-            }
-        }
-
-        return error;
     }
 
     /// <summary>A growing little-endian buffer of netlink messages and attributes.</summary>
