@@ -13,7 +13,7 @@ internal sealed class SelectorIndex
     private readonly EndpointInfo[] _endpoints;
     private readonly Dictionary<string, (int Start, int End)> _namespaceRanges = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LabelMap> _namespaceLabels = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Key, string Value), List<int>> _postings = new();
+    private Dictionary<(string Key, string Value), List<int>>? _postings;
     private readonly Dictionary<LabelSelector, List<string>> _namespaceSelections = new();
     private readonly Dictionary<(LabelSelector?, LabelSelector?, string?), ulong[]> _selections = new();
     private readonly Dictionary<IPBlock, (ulong[] Inside, bool IsV6)> _blocks = new();
@@ -26,26 +26,58 @@ internal sealed class SelectorIndex
         Words = (Count + 63) >> 6;
         All = NewBits();
         Workloads = NewBits();
+        string? currentNs = null;
+        var start = 0;
         for (var i = 0; i < Count; i++)
         {
             var e = endpoints[i];
             Set(All, i);
-            if (_namespaceRanges.TryGetValue(e.Namespace, out var range))
+            if (currentNs is null || !string.Equals(e.Namespace, currentNs, StringComparison.Ordinal))
             {
-                _namespaceRanges[e.Namespace] = (range.Start, i + 1);
-            }
-            else
-            {
-                _namespaceRanges[e.Namespace] = (i, i + 1);
+                if (currentNs is not null)
+                {
+                    _namespaceRanges[currentNs] = (start, i);
+                }
+
+                (currentNs, start) = (e.Namespace, i);
                 _namespaceLabels[e.Namespace] = e.NamespaceLabels;
             }
 
+            if (e.IsWorkload)
+            {
+                Set(Workloads, i);
+            }
+        }
+
+        if (currentNs is not null)
+        {
+            _namespaceRanges[currentNs] = (start, Count);
+        }
+    }
+
+    /// <summary>The (key, value) posting lists of the workloads' labels, built when enough selections have asked for
+    /// candidates (a computation that selects a few times does better walking the namespaces).</summary>
+    private Dictionary<(string Key, string Value), List<int>>? Postings()
+    {
+        if (_postings is not null)
+        {
+            return _postings;
+        }
+
+        if (++_candidateRequests < PostingsAfter)
+        {
+            return null;
+        }
+
+        _postings = [];
+        for (var i = 0; i < Count; i++)
+        {
+            var e = _endpoints[i];
             if (!e.IsWorkload)
             {
                 continue;
             }
 
-            Set(Workloads, i);
             foreach (var (key, value) in e.Labels)
             {
                 if (!_postings.TryGetValue((key, value), out var list))
@@ -57,7 +89,14 @@ internal sealed class SelectorIndex
                 list.Add(i);
             }
         }
+
+        return _postings;
     }
+
+    /// <summary>Selections by label that walk the namespaces before the posting lists are built.</summary>
+    private const int PostingsAfter = 8;
+
+    private int _candidateRequests;
 
     public int Count { get; }
 
@@ -172,10 +211,15 @@ internal sealed class SelectorIndex
     /// <summary>The smallest posting list that every match of the selector is in, or null when there is none.</summary>
     private List<int>? Candidates(LabelSelector selector)
     {
+        if (Postings() is not { } postings)
+        {
+            return null;
+        }
+
         List<int>? best = null;
         foreach (var (key, value) in selector.MatchLabels)
         {
-            var list = _postings.GetValueOrDefault((key, value)) ?? [];
+            var list = postings.GetValueOrDefault((key, value)) ?? [];
             if (best is null || list.Count < best.Count)
             {
                 best = list;
@@ -192,7 +236,7 @@ internal sealed class SelectorIndex
             var merged = new List<int>();
             foreach (var value in requirement.Values.Distinct())
             {
-                merged.AddRange(_postings.GetValueOrDefault((requirement.Key, value)) ?? []);
+                merged.AddRange(postings.GetValueOrDefault((requirement.Key, value)) ?? []);
             }
 
             if (best is null || merged.Count < best.Count)

@@ -689,9 +689,7 @@ public static class RulePlanCompiler
                 return hosts;
             }
 
-            _byAddress ??= [.. index.Endpoints.Where(e => e.IsWorkload)
-                .SelectMany(e => e.Addresses.Select(a => (Value: IpMath.ToUInt128(a, out var v6), V6: v6, Endpoint: e.Index, Address: a)))
-                .OrderBy(a => a.V6).ThenBy(a => a.Value)];
+            _byAddress ??= ByAddress(index.Endpoints);
             var haveLast = false;
             UInt128 last = default;
             var lastV6 = false;
@@ -705,6 +703,28 @@ public static class RulePlanCompiler
             }
 
             return hosts;
+        }
+
+        /// <summary>Every workload address with its endpoint, sorted by family (IPv4 first), value and endpoint.</summary>
+        private static (UInt128 Value, bool V6, int Endpoint, IPAddress Address)[] ByAddress(EndpointInfo[] endpoints)
+        {
+            var all = new List<(UInt128 Value, bool V6, int Endpoint, IPAddress Address)>(endpoints.Length);
+            foreach (var e in endpoints)
+            {
+                if (!e.IsWorkload)
+                {
+                    continue;
+                }
+
+                foreach (var a in e.Addresses)
+                {
+                    all.Add((IpMath.ToUInt128(a, out var v6), v6, e.Index, a));
+                }
+            }
+
+            var sorted = all.ToArray();
+            Array.Sort(sorted, static (a, b) => a.V6 != b.V6 ? a.V6.CompareTo(b.V6) : a.Value != b.Value ? a.Value.CompareTo(b.Value) : a.Endpoint.CompareTo(b.Endpoint));
+            return sorted;
         }
 
         /// <summary>An unambiguous text of the selector peers of a rule (blocks are not part of it): selectors and, for
