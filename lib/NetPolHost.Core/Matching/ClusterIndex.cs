@@ -399,7 +399,11 @@ internal sealed class ClusterIndex
 
             lock (_lookupsLock)
             {
-                _lookups ??= new Lookups(Endpoints);
+                if (_lookups is null)
+                {
+                    Volatile.Write(ref _lookups, new Lookups(Endpoints));
+                }
+
                 return _lookups;
             }
         }
