@@ -2,7 +2,7 @@ using NetPolHost.Benchmarks;
 
 // Stopwatch benchmarks of NetPolHost (medians of several runs; this machine is noisy, compare within one run).
 //   dotnet run -c Release --project tests/NetPolHost.Benchmarks -- all
-//   dotnet run -c Release --project tests/NetPolHost.Benchmarks -- matcher | compile | windows | nftables | apply | agent | stages | agent-stages | cutoff | packets | lint
+//   dotnet run -c Release --project tests/NetPolHost.Benchmarks -- matcher | compile | windows | nftables | apply | agent | stages | agent-stages | cutoff | packets | lint | scale
 var what = args.Length > 0 ? args[0] : "all";
 Console.WriteLine($"NetPolHost benchmarks ({what}) on {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 if (what is "matcher" or "all")
@@ -58,6 +58,11 @@ if (what is "apply" or "nftables" or "all" && OperatingSystem.IsLinux())
 if (what is "lint" or "all")
 {
     LintBenchmarks.Run();
+}
+
+if (what is "scale" or "all")
+{
+    ScaleBenchmarks.Run();
 }
 
 return 0;

@@ -55,6 +55,27 @@ internal sealed class EndpointInfo
 
     public string Display => Namespace + "/" + Name;
 
+    /// <summary>The same endpoint at another index (of a later snapshot, where endpoints came or went before it).</summary>
+    public EndpointInfo At(int index) => new()
+    {
+        Index = index,
+        Kind = Kind,
+        Namespace = Namespace,
+        Name = Name,
+        Labels = Labels,
+        NamespaceLabels = NamespaceLabels,
+        NodeName = NodeName,
+        HostNetwork = HostNetwork,
+        Ports = Ports,
+        Addresses = Addresses,
+        V4 = V4,
+        HasV4 = HasV4,
+        V6 = V6,
+        HasV6 = HasV6,
+        Pod = Pod,
+        HostEndpoint = HostEndpoint,
+    };
+
     /// <summary>0 none, 1 IPv4 only, 2 IPv6 only, 3 both.</summary>
     public int AddressClass => (HasV4 ? 1 : 0) | (HasV6 ? 2 : 0);
 
@@ -263,11 +284,13 @@ internal sealed class ClusterIndex
 {
     private readonly Dictionary<string, CompiledPolicy[]> _policiesByNamespace;
     private readonly Dictionary<string, (int Start, int End)> _namespaceRanges;
-    private readonly Dictionary<(string, string), EndpointInfo> _pods;
-    private readonly Dictionary<(string, string), EndpointInfo> _hostEndpoints;
-    private readonly Dictionary<(UInt128, bool), EndpointInfo> _workloadByAddress;
     private readonly Dictionary<(UInt128, bool), string> _nodeByAddress = [];
     private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
+
+    // Lookups by name and by address, built on first use: an incremental compilation over a large cluster needs none
+    // of them, and building them is most of the cost of indexing.
+    private Lookups? _lookups;
+    private readonly Lock _lookupsLock = new();
 
     public ClusterIndex(ClusterSnapshot snapshot)
         : this(snapshot, null)
@@ -284,51 +307,48 @@ internal sealed class ClusterIndex
         var nsLabels = new Dictionary<string, LabelMap>(StringComparer.Ordinal);
         Endpoints = new EndpointInfo[items.Count];
         _namespaceRanges = new(StringComparer.Ordinal);
-        _pods = new();
-        _hostEndpoints = new();
-        _workloadByAddress = new();
+        var previousEndpoints = previous?.Endpoints ?? [];
+        string? currentNs = null;
+        var currentStart = 0;
+        var labels = LabelMap.Empty;
         for (var i = 0; i < items.Count; i++)
         {
             var (ns, name, kind, pod, host) = items[i];
-            if (!nsLabels.TryGetValue(ns, out var labels))
+            if (currentNs is null || !string.Equals(ns, currentNs, StringComparison.Ordinal))
             {
+                // Endpoints are sorted by namespace: each namespace is one contiguous range.
+                if (currentNs is not null)
+                {
+                    _namespaceRanges[currentNs] = (currentStart, i);
+                }
+
+                (currentNs, currentStart) = (ns, i);
                 labels = snapshot.NamespaceLabels(ns);
                 nsLabels[ns] = labels;
             }
 
-            var reused = previous is null ? null
-                : kind == 0 ? previous.FindPod(ns, name) is { } p && ReferenceEquals(p.Pod, pod) ? p : null
-                : previous.FindHostEndpoint(ns, name) is { } h && ReferenceEquals(h.HostEndpoint, host) ? h : null;
-            var info = reused is not null && reused.Index == i && reused.NamespaceLabels.Equals(labels) ? reused : NewEndpoint(i, ns, name, kind, pod, host, labels);
+            // The same object as before at the same place is reused; at another place (an endpoint added or removed
+            // before it) it is copied with its new index.
+            EndpointInfo info;
+            if (i < previousEndpoints.Length && Same(previousEndpoints[i], kind, pod, host) && previousEndpoints[i].NamespaceLabels.Equals(labels))
+            {
+                info = previousEndpoints[i];
+            }
+            else if (previous is not null && Moved(previousEndpoints, i, items.Count, kind, pod, host) is { } moved && moved.NamespaceLabels.Equals(labels))
+            {
+                info = moved.At(i);
+            }
+            else
+            {
+                info = NewEndpoint(i, ns, name, kind, pod, host, labels);
+            }
+
             Endpoints[i] = info;
-            if (_namespaceRanges.TryGetValue(ns, out var range))
-            {
-                _namespaceRanges[ns] = (range.Start, i + 1);
-            }
-            else
-            {
-                _namespaceRanges[ns] = (i, i + 1);
-            }
+        }
 
-            if (kind == 0)
-            {
-                _pods[(ns, name)] = info;
-            }
-            else
-            {
-                _hostEndpoints[(ns, name)] = info;
-            }
-
-            if (info.IsWorkload)
-            {
-                foreach (var address in info.Addresses)
-                {
-                    if (!_workloadByAddress.TryAdd((IpMath.ToUInt128(address, out var isV6), isV6), info))
-                    {
-                        SharedAddresses.Add((IpMath.ToUInt128(address, out _), isV6));
-                    }
-                }
-            }
+        if (currentNs is not null)
+        {
+            _namespaceRanges[currentNs] = (currentStart, items.Count);
         }
 
         FinishNodes(snapshot);
@@ -346,6 +366,87 @@ internal sealed class ClusterIndex
         _policiesByNamespace = Policies.GroupBy(p => p.Policy.Namespace, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         NamespaceLabelsByName = nsLabels;
+    }
+
+    private static bool Same(EndpointInfo before, int kind, Pod? pod, HostEndpoint? host) =>
+        kind == 0 ? before.Kind == EndpointKind.Pod && ReferenceEquals(before.Pod, pod) : before.Kind == EndpointKind.HostEndpoint && ReferenceEquals(before.HostEndpoint, host);
+
+    /// <summary>The previous endpoint of the same object a few places away (endpoints added or removed before it).</summary>
+    private static EndpointInfo? Moved(EndpointInfo[] before, int i, int count, int kind, Pod? pod, HostEndpoint? host)
+    {
+        // The shift is what the lengths differ by when a few endpoints came or went; look a few places either way.
+        var shift = before.Length - count;
+        foreach (var at in (ReadOnlySpan<int>)[i + shift, i - 1, i + 1, i - 2, i + 2])
+        {
+            if (at >= 0 && at < before.Length && at != i && Same(before[at], kind, pod, host))
+            {
+                return before[at];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The lookups by name and address (built once, on first use; thread-safe).</summary>
+    private Lookups Lookup
+    {
+        get
+        {
+            if (Volatile.Read(ref _lookups) is { } built)
+            {
+                return built;
+            }
+
+            lock (_lookupsLock)
+            {
+                if (_lookups is null)
+                {
+                    Volatile.Write(ref _lookups, new Lookups(Endpoints));
+                }
+
+                return _lookups;
+            }
+        }
+    }
+
+    /// <summary>Endpoints by name and workloads by address, and the addresses several workloads share.</summary>
+    private sealed class Lookups
+    {
+        public Lookups(EndpointInfo[] endpoints)
+        {
+            Pods = new(endpoints.Length);
+            foreach (var info in endpoints)
+            {
+                if (info.Kind == EndpointKind.Pod)
+                {
+                    Pods[(info.Namespace, info.Name)] = info;
+                }
+                else
+                {
+                    HostEndpoints[(info.Namespace, info.Name)] = info;
+                }
+
+                if (info.IsWorkload)
+                {
+                    foreach (var address in info.Addresses)
+                    {
+                        var key = (IpMath.ToUInt128(address, out var isV6), isV6);
+                        if (!WorkloadByAddress.TryAdd(key, info))
+                        {
+                            SharedAddresses.Add(key);
+                        }
+                    }
+                }
+            }
+        }
+
+        public Dictionary<(string, string), EndpointInfo> Pods { get; }
+
+        public Dictionary<(string, string), EndpointInfo> HostEndpoints { get; } = [];
+
+        public Dictionary<(UInt128, bool), EndpointInfo> WorkloadByAddress { get; } = [];
+
+        public HashSet<(UInt128 Value, bool V6)> SharedAddresses { get; } = [];
     }
 
     /// <summary>Pods and host endpoints (each sorted by namespace and name, ordinal) merged in that order, a pod before a
@@ -434,7 +535,47 @@ internal sealed class ClusterIndex
     public ClusterSnapshot Snapshot { get; }
 
     /// <summary>Addresses that more than one workload has.</summary>
-    public HashSet<(UInt128 Value, bool V6)> SharedAddresses { get; } = [];
+    public HashSet<(UInt128 Value, bool V6)> SharedAddresses => Lookup.SharedAddresses;
+
+    /// <summary>Whether more than one workload has the address. Without the lookups built, a walk over the endpoints
+    /// (for a few addresses, cheaper than building them).</summary>
+    public bool IsSharedAddress((UInt128 Value, bool V6) address)
+    {
+        if (Volatile.Read(ref _lookups) is { } built)
+        {
+            return built.SharedAddresses.Contains(address);
+        }
+
+        var owners = 0;
+        foreach (var info in Endpoints)
+        {
+            if (!info.IsWorkload)
+            {
+                continue;
+            }
+
+            if (info.Addresses.Count == 1)
+            {
+                // One address: the precomputed value of its family.
+                if (info.TryGetAddress(address.V6, out var value) && value == address.Value && ++owners > 1)
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            foreach (var a in info.Addresses)
+            {
+                if (IpMath.ToUInt128(a, out var v6) == address.Value && v6 == address.V6 && ++owners > 1)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     public EndpointInfo[] Endpoints { get; }
 
@@ -454,13 +595,13 @@ internal sealed class ClusterIndex
 
     public CompiledPolicy[] PoliciesIn(string ns) => _policiesByNamespace.TryGetValue(ns, out var list) ? list : [];
 
-    public EndpointInfo? FindPod(string ns, string name) => _pods.GetValueOrDefault((ns, name));
+    public EndpointInfo? FindPod(string ns, string name) => Lookup.Pods.GetValueOrDefault((ns, name));
 
-    public EndpointInfo? FindHostEndpoint(string ns, string name) => _hostEndpoints.GetValueOrDefault((ns, name));
+    public EndpointInfo? FindHostEndpoint(string ns, string name) => Lookup.HostEndpoints.GetValueOrDefault((ns, name));
 
     public Node? FindNode(string name) => _nodes.GetValueOrDefault(name);
 
-    public EndpointInfo? WorkloadByAddress(UInt128 address, bool v6) => _workloadByAddress.GetValueOrDefault((address, v6));
+    public EndpointInfo? WorkloadByAddress(UInt128 address, bool v6) => Lookup.WorkloadByAddress.GetValueOrDefault((address, v6));
 
     public string? NodeByAddress(UInt128 address, bool v6) => _nodeByAddress.GetValueOrDefault((address, v6));
 

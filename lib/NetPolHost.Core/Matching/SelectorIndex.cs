@@ -5,7 +5,8 @@ namespace NetPolHost.Matching;
 
 /// <summary>
 /// Evaluates label selectors over a fixed list of endpoints as bitsets: namespaces are contiguous index ranges, label
-/// (key, value) pairs have posting lists, and results are cached per (pod selector, namespace selector, scope).
+/// (key, value) pairs have posting lists (per key, built when selectors ask for it), and results are cached per (pod
+/// selector, namespace selector, scope).
 /// </summary>
 /// <remarks>Not thread-safe: callers hold one per computation.</remarks>
 internal sealed class SelectorIndex
@@ -13,7 +14,7 @@ internal sealed class SelectorIndex
     private readonly EndpointInfo[] _endpoints;
     private readonly Dictionary<string, (int Start, int End)> _namespaceRanges = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LabelMap> _namespaceLabels = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Key, string Value), List<int>> _postings = new();
+    private readonly Dictionary<string, Dictionary<string, List<int>>> _postings = new(StringComparer.Ordinal);
     private readonly Dictionary<LabelSelector, List<string>> _namespaceSelections = new();
     private readonly Dictionary<(LabelSelector?, LabelSelector?, string?), ulong[]> _selections = new();
     private readonly Dictionary<IPBlock, (ulong[] Inside, bool IsV6)> _blocks = new();
@@ -26,38 +27,74 @@ internal sealed class SelectorIndex
         Words = (Count + 63) >> 6;
         All = NewBits();
         Workloads = NewBits();
+        string? currentNs = null;
+        var start = 0;
         for (var i = 0; i < Count; i++)
         {
             var e = endpoints[i];
             Set(All, i);
-            if (_namespaceRanges.TryGetValue(e.Namespace, out var range))
+            if (currentNs is null || !string.Equals(e.Namespace, currentNs, StringComparison.Ordinal))
             {
-                _namespaceRanges[e.Namespace] = (range.Start, i + 1);
-            }
-            else
-            {
-                _namespaceRanges[e.Namespace] = (i, i + 1);
+                if (currentNs is not null)
+                {
+                    _namespaceRanges[currentNs] = (start, i);
+                }
+
+                (currentNs, start) = (e.Namespace, i);
                 _namespaceLabels[e.Namespace] = e.NamespaceLabels;
             }
 
-            if (!e.IsWorkload)
+            if (e.IsWorkload)
             {
-                continue;
+                Set(Workloads, i);
             }
+        }
 
-            Set(Workloads, i);
-            foreach (var (key, value) in e.Labels)
+        if (currentNs is not null)
+        {
+            _namespaceRanges[currentNs] = (start, Count);
+        }
+    }
+
+    /// <summary>The posting lists (value to the workloads with it) of one label key, built on first use once enough
+    /// selections have asked for candidates (a computation that selects a few times does better walking the
+    /// namespaces); keys no selector names (such as a pod-template-hash) are never indexed.</summary>
+    private Dictionary<string, List<int>>? Postings(string key)
+    {
+        if (_postings.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        if (_candidateRequests < PostingsAfter)
+        {
+            return null;
+        }
+
+        var byValue = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < Count; i++)
+        {
+            var e = _endpoints[i];
+            if (e.IsWorkload && e.Labels.TryGetValue(key, out var value))
             {
-                if (!_postings.TryGetValue((key, value), out var list))
+                if (!byValue.TryGetValue(value, out var list))
                 {
                     list = [];
-                    _postings[(key, value)] = list;
+                    byValue[value] = list;
                 }
 
                 list.Add(i);
             }
         }
+
+        _postings[key] = byValue;
+        return byValue;
     }
+
+    /// <summary>Selections by label that walk the namespaces before the posting lists are built.</summary>
+    private const int PostingsAfter = 8;
+
+    private int _candidateRequests;
 
     public int Count { get; }
 
@@ -113,13 +150,29 @@ internal sealed class SelectorIndex
         else
         {
             var candidates = Candidates(podSelector);
-            if (candidates is not null && candidates.Count < Count / 4)
+            var inNamespaces = 0;
+            foreach (var ns in namespaces)
             {
-                var allowedNamespaces = namespaces.ToHashSet(StringComparer.Ordinal);
+                var (start, end) = _namespaceRanges[ns];
+                inNamespaces += end - start;
+            }
+
+            // The candidates when they are fewer than the endpoints of the namespaces (a walk over those otherwise).
+            if (candidates is not null && candidates.Count < Count / 4 && candidates.Count < inNamespaces)
+            {
+                var allowed = NewBits();
+                foreach (var ns in namespaces)
+                {
+                    var (start, end) = _namespaceRanges[ns];
+                    for (var i = start; i < end; i++)
+                    {
+                        Set(allowed, i);
+                    }
+                }
+
                 foreach (var i in candidates)
                 {
-                    var e = _endpoints[i];
-                    if (allowedNamespaces.Contains(e.Namespace) && podSelector.Matches(e.Labels))
+                    if (Get(allowed, i) && podSelector.Matches(_endpoints[i].Labels))
                     {
                         Set(result, i);
                     }
@@ -172,10 +225,15 @@ internal sealed class SelectorIndex
     /// <summary>The smallest posting list that every match of the selector is in, or null when there is none.</summary>
     private List<int>? Candidates(LabelSelector selector)
     {
+        if (++_candidateRequests < PostingsAfter)
+        {
+            return null;
+        }
+
         List<int>? best = null;
         foreach (var (key, value) in selector.MatchLabels)
         {
-            var list = _postings.GetValueOrDefault((key, value)) ?? [];
+            var list = Postings(key)!.GetValueOrDefault(value) ?? [];
             if (best is null || list.Count < best.Count)
             {
                 best = list;
@@ -192,7 +250,7 @@ internal sealed class SelectorIndex
             var merged = new List<int>();
             foreach (var value in requirement.Values.Distinct())
             {
-                merged.AddRange(_postings.GetValueOrDefault((requirement.Key, value)) ?? []);
+                merged.AddRange(Postings(requirement.Key)!.GetValueOrDefault(value) ?? []);
             }
 
             if (best is null || merged.Count < best.Count)

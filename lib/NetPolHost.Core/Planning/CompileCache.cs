@@ -193,8 +193,11 @@ internal sealed class CompileCache
         }
 
         // Patching is exact when each of those addresses belongs to one workload only.
-        var patchable = !hostsRelabelled && changed.SelectMany(p => (p.Old?.IPs ?? default).Concat(p.New?.IPs ?? default))
-            .All(a => !before.SharedAddresses.Contains(Key(a)) && !after.SharedAddresses.Contains(Key(a)));
+        // A few addresses are looked up by a walk over the endpoints; more, in the indexes' address lookups.
+        var addresses = changed.SelectMany(p => (p.Old?.IPs ?? default).Concat(p.New?.IPs ?? default)).Select(Key).Distinct().ToList();
+        var patchable = !hostsRelabelled && (addresses.Count <= 8
+            ? addresses.All(a => !before.IsSharedAddress(a) && !after.IsSharedAddress(a))
+            : addresses.All(a => !before.SharedAddresses.Contains(a) && !after.SharedAddresses.Contains(a)));
 
         bool Relabelled(Term[] terms)
         {

@@ -134,6 +134,14 @@ public sealed class IncrementalPlanCompiler
                 continue;
             }
 
+            if (ReferenceEquals(before[i], after[j]))
+            {
+                // The same object: the same key, unchanged (most of a large cluster between two snapshots).
+                i++;
+                j++;
+                continue;
+            }
+
             var (a1, a2) = key(before[i]);
             var (b1, b2) = key(after[j]);
             var c = string.CompareOrdinal(a1, b1);

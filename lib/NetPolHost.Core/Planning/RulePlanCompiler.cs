@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text;
 using NetPolHost.Matching;
 using NetPolHost.Model;
@@ -94,6 +95,7 @@ public static class RulePlanCompiler
         private readonly Dictionary<string, List<(PortSet Ports, AddressSet Peers, string PeersKey, string Signature)>> _namedEgress = new(StringComparer.Ordinal);
         private readonly Dictionary<string, PlanRule> _rules = new(StringComparer.Ordinal);
         private readonly List<string> _notes = [];
+        private readonly List<(PortRange[] Resolved, PortSet Ports, string Signature)> _resolutions = [];
         private (UInt128 Value, bool V6, int Endpoint, IPAddress Address)[]? _byAddress;
 
         /// <summary>Selectors over the snapshot's endpoints, indexed on first use (a compilation whose peer sets all come
@@ -536,6 +538,12 @@ public static class RulePlanCompiler
                     continue;
                 }
 
+                var bySelector = rule.AllPeers || SelectorIndex.Get(selectorBits, destination.Index);
+                if (!bySelector && blocks.Count == 0)
+                {
+                    continue; // no peer admits it
+                }
+
                 var resolved = rule.Ports.Where(p => p.Name is not null)
                     .Select(p => (Spec: p, Port: destination.ResolveNamedPort(p.Name!, p.Protocol)))
                     .Where(p => p.Port > 0)
@@ -546,7 +554,6 @@ public static class RulePlanCompiler
                     continue;
                 }
 
-                var bySelector = rule.AllPeers || SelectorIndex.Get(selectorBits, destination.Index);
                 var addresses = destination.Addresses.Where(a =>
                 {
                     if (bySelector)
@@ -576,10 +583,30 @@ public static class RulePlanCompiler
 
         /// <summary>Adds destination addresses to the group of their resolved ports (destinations whose named ports resolve
         /// alike share one entry).</summary>
-        private static void AddToGroup(SortedDictionary<string, (PortSet Ports, List<IPAddress> Hosts)> groups, IEnumerable<PortRange> resolved, List<IPAddress> addresses)
+        private void AddToGroup(SortedDictionary<string, (PortSet Ports, List<IPAddress> Hosts)> groups, List<PortRange> resolved, List<IPAddress> addresses)
         {
-            var ports = PortSet.Create(resolved);
-            var signature = PortSignature(ports);
+            // Destinations mostly resolve alike: the port set and its signature of each distinct resolution, once.
+            (PortSet Ports, string Signature)? known = null;
+            foreach (var (seen, seenPorts, seenSignature) in _resolutions)
+            {
+                if (seen.AsSpan().SequenceEqual(CollectionsMarshal.AsSpan(resolved)))
+                {
+                    known = (seenPorts, seenSignature);
+                    break;
+                }
+            }
+
+            if (known is null)
+            {
+                var created = PortSet.Create(resolved);
+                known = (created, PortSignature(created));
+                if (_resolutions.Count < 64)
+                {
+                    _resolutions.Add(([.. resolved], created, known.Value.Signature));
+                }
+            }
+
+            var (ports, signature) = known.Value;
             if (!groups.TryGetValue(signature, out var group))
             {
                 group = (ports, []);
@@ -689,9 +716,7 @@ public static class RulePlanCompiler
                 return hosts;
             }
 
-            _byAddress ??= [.. index.Endpoints.Where(e => e.IsWorkload)
-                .SelectMany(e => e.Addresses.Select(a => (Value: IpMath.ToUInt128(a, out var v6), V6: v6, Endpoint: e.Index, Address: a)))
-                .OrderBy(a => a.V6).ThenBy(a => a.Value)];
+            _byAddress ??= ByAddress(index.Endpoints);
             var haveLast = false;
             UInt128 last = default;
             var lastV6 = false;
@@ -705,6 +730,44 @@ public static class RulePlanCompiler
             }
 
             return hosts;
+        }
+
+        /// <summary>Every workload address with its endpoint, sorted by family (IPv4 first), value and endpoint.</summary>
+        private static (UInt128 Value, bool V6, int Endpoint, IPAddress Address)[] ByAddress(EndpointInfo[] endpoints)
+        {
+            // IPv4: the value and the endpoint's index packed in one key, sorted as numbers; IPv6 (rare) by comparison.
+            var v4Keys = new List<ulong>(endpoints.Length);
+            var v4 = new List<(UInt128 Value, bool V6, int Endpoint, IPAddress Address)>(endpoints.Length);
+            var v6 = new List<(UInt128 Value, bool V6, int Endpoint, IPAddress Address)>();
+            foreach (var e in endpoints)
+            {
+                if (!e.IsWorkload)
+                {
+                    continue;
+                }
+
+                foreach (var a in e.Addresses)
+                {
+                    var value = IpMath.ToUInt128(a, out var isV6);
+                    if (isV6)
+                    {
+                        v6.Add((value, true, e.Index, a));
+                    }
+                    else
+                    {
+                        v4Keys.Add(((ulong)value << 32) | (uint)e.Index);
+                        v4.Add((value, false, e.Index, a));
+                    }
+                }
+            }
+
+            var keys = v4Keys.ToArray();
+            var sorted = new (UInt128 Value, bool V6, int Endpoint, IPAddress Address)[v4.Count + v6.Count];
+            v4.CopyTo(sorted);
+            Array.Sort(keys, sorted, 0, v4.Count);
+            v6.Sort(static (a, b) => a.Value != b.Value ? a.Value.CompareTo(b.Value) : a.Endpoint.CompareTo(b.Endpoint));
+            v6.CopyTo(sorted, v4.Count);
+            return sorted;
         }
 
         /// <summary>An unambiguous text of the selector peers of a rule (blocks are not part of it): selectors and, for
