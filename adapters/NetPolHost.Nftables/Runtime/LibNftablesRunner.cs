@@ -60,6 +60,7 @@ internal sealed class LibNftablesRunner : INftRunner
         finally
         {
             LibNftables.CtxSetDryRun(_ctx, false);
+            NativeHeap.Trim(); // nft fetched (and freed) its cache of the table: what it freed goes back to the system
         }
     });
 
@@ -77,6 +78,7 @@ internal sealed class LibNftablesRunner : INftRunner
         finally
         {
             LibNftables.CtxOutputSetFlags(_ctx, flags);
+            NativeHeap.Trim();
         }
     });
 

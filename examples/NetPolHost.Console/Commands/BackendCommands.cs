@@ -82,7 +82,7 @@ internal static class BackendCommands
                 }
 
                 // nftables cuts established connections the plan denies in the background: wait for it before exiting.
-                if (firewall is NftablesFirewallBackend nftables && !result.DryRun)
+                if (OperatingSystem.IsLinux() && firewall is NftablesFirewallBackend nftables && !result.DryRun)
                 {
                     var cutOff = await nftables.WaitForConnectionCutOffAsync(token).ConfigureAwait(false);
                     foreach (var warning in cutOff.Warnings)
