@@ -27,10 +27,31 @@ internal static partial class AgentMemoryBenchmarks
     /// <summary>The variants of <c>agent-memory</c> (the shipped settings: what a user gets), or of
     /// <c>agent-memory-options</c> (each setting on its own). An executable of a trimmed publish is taken from
     /// $NETPOLHOST_TRIMMED (e.g. artifacts/publish/NetPolHost.Console/release_linux-x64/netpolhost).</summary>
-    public static IReadOnlyList<Variant> Variants(bool options)
+    public static IReadOnlyList<Variant> Variants(bool options) => Variants(options ? "options" : "shipped");
+
+    /// <summary>The variants of a set: "shipped", "options" (each setting on its own), or "builds" (the shipped settings
+    /// in the framework-dependent build and in the executables of $NETPOLHOST_TRIMMED (a trimmed self-contained
+    /// publish) and $NETPOLHOST_AOT (a native AOT publish), when set).</summary>
+    public static IReadOnlyList<Variant> Variants(string set)
     {
         var none = new Dictionary<string, string>();
-        if (!options)
+        if (set == "builds")
+        {
+            var builds = new List<Variant> { new("as shipped (the console's runtimeconfig)", none) };
+            if (System.Environment.GetEnvironmentVariable("NETPOLHOST_TRIMMED") is { Length: > 0 } trimmedBuild)
+            {
+                builds.Add(new Variant("trimmed self-contained publish", none, trimmedBuild));
+            }
+
+            if (System.Environment.GetEnvironmentVariable("NETPOLHOST_AOT") is { Length: > 0 } aot)
+            {
+                builds.Add(new Variant("native AOT publish", none, aot));
+            }
+
+            return builds;
+        }
+
+        if (set != "options")
         {
             return [new Variant("as shipped (the console's runtimeconfig)", none)];
         }
