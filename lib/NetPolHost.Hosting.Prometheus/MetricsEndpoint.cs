@@ -49,6 +49,9 @@ internal sealed partial class MetricsEndpoint : IHostedService, IDisposable
         _logger = logger;
 
         // With a meter factory (any generic host has one), only this host's meter; without, every meter of that name.
+        // The process's own figures too (process_working_set_bytes, process_cpu_seconds_total, dotnet_total_memory_bytes,
+        // dotnet_collection_count_total): a node agent's memory and CPU are what an operator watches first.
+        DotNetStats.Register(_registry);
         _bridge = new MeterBridge(
             _registry,
             i => i.Meter.Name == NetPolHost.Diagnostics.NetPolHostMeter.Name && (meterFactory is null || ReferenceEquals(i.Meter.Scope, meterFactory)));

@@ -35,6 +35,11 @@ public sealed class MetricsEndpointTests
         Assert.Contains(lines, l => l.StartsWith("netpolhost_owned_rules ", StringComparison.Ordinal));
         Assert.DoesNotContain("netpolhost_rule_", body, StringComparison.Ordinal); // the backend keeps no counters
         Assert.DoesNotContain("prometheus_net", body, StringComparison.Ordinal); // a registry of its own, not the default one
+
+        // The process's memory and CPU (prometheus-net's process and .NET figures), with values.
+        Assert.Contains(lines, l => l.StartsWith("process_working_set_bytes ", StringComparison.Ordinal) && double.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.Contains(lines, l => l.StartsWith("dotnet_total_memory_bytes ", StringComparison.Ordinal) && double.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.Contains(lines, l => l.StartsWith("process_cpu_seconds_total ", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -59,6 +59,7 @@ internal sealed class LibNftablesRunner : INftRunner
         finally
         {
             LibNftables.CtxSetDryRun(_ctx, false);
+            NativeHeap.Trim(); // nft fetched (and freed) its cache of the table: what it freed goes back to the system
         }
     });
 
@@ -76,6 +77,7 @@ internal sealed class LibNftablesRunner : INftRunner
         finally
         {
             LibNftables.CtxOutputSetFlags(_ctx, flags);
+            NativeHeap.Trim();
         }
     });
 
