@@ -20,7 +20,7 @@ internal static class ScaleBenchmarks
 
     public static void Run(int loads = 3, int compiles = 5, int matrices = 5, int changes = 52)
     {
-        var yaml = LargeCluster.Yaml(Pods, Namespaces, Policies, PodsPerNode) + EditedPolicy(7000);
+        var yaml = LargeCluster.Yaml(Pods, Namespaces, Policies, PodsPerNode) + ChangeManifests.EditedPolicy(7000);
         Console.WriteLine($"scale cluster: {yaml.Length / 1024 / 1024.0:F1} MiB of YAML ({Pods:N0} pods, {Namespaces} namespaces of {Pods / Namespaces} pods, {Policies:N0} policies, {Pods / PodsPerNode} nodes)");
         ClusterSnapshot snapshot = null!;
         PolicyMatcher matcher = null!;
@@ -76,7 +76,7 @@ internal static class ScaleBenchmarks
     /// against a full compile.</summary>
     private static void Incremental(ClusterSnapshot snapshot, RulePlanOptions options, int changes)
     {
-        var extra = ManifestLoader.LoadText(NamespaceYaml + NewPodYaml + EditedPolicy(7001), "change.yaml").GetSnapshotOrThrow();
+        var extra = ManifestLoader.LoadText(NamespaceYaml + ChangeManifests.NewPod + "---\n" + ChangeManifests.EditedPolicy(7001), "change.yaml").GetSnapshotOrThrow();
         var newPod = extra.Pods.Single();
         var edited = new[] { snapshot.Policies.Single(p => p.Name == "edited"), extra.Policies.Single() };
         var local = snapshot.Pods.First(p => p.NodeName == Node);
@@ -196,33 +196,4 @@ internal static class ScaleBenchmarks
         ---
 
         """;
-
-    private const string NewPodYaml = """
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: new-pod
-          namespace: ns-002
-          labels: {app: app-3, tier: api, version: v1}
-        spec:
-          nodeName: node-050
-          containers:
-          - name: main
-            ports: [{name: http, containerPort: 8080}]
-        status: {podIP: 10.99.0.1, podIPs: [{ip: 10.99.0.1}]}
-        ---
-
-        """;
-
-    private static string EditedPolicy(int port) => """
-        apiVersion: networking.k8s.io/v1
-        kind: NetworkPolicy
-        metadata: {name: edited, namespace: ns-001}
-        spec:
-          podSelector: {matchLabels: {tier: api}}
-          ingress:
-          - from: [{podSelector: {matchLabels: {app: app-3}}}]
-            ports: [{port: PORT}]
-
-        """.Replace("PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
 }

@@ -346,35 +346,11 @@ internal static class StageBenchmarks
                     ports: [{name: http, containerPort: 8081}, {name: metrics, containerPort: 9090}]
                 status: {podIP: 10.64.0.1, podIPs: [{ip: 10.64.0.1}]}
                 ---
-                apiVersion: networking.k8s.io/v1
-                kind: NetworkPolicy
-                metadata: {name: edited, namespace: ns-001}
-                spec:
-                  podSelector: {matchLabels: {tier: api}}
-                  ingress:
-                  - from: [{podSelector: {matchLabels: {app: app-3}}}]
-                    ports: [{port: PORT}]
 
-                """;
-            var pod = """
-                ---
-                apiVersion: v1
-                kind: Pod
-                metadata:
-                  name: new-pod
-                  namespace: ns-002
-                  labels: {app: app-3, tier: api, version: v1}
-                spec:
-                  nodeName: node-050
-                  containers:
-                  - name: main
-                    ports: [{name: http, containerPort: 8080}]
-                status: {podIP: 10.99.0.1, podIPs: [{ip: 10.99.0.1}]}
-
-                """;
+                """ + ChangeManifests.EditedPolicy(_policyPort);
+            var pod = "---\n" + ChangeManifests.NewPod;
             return text.Replace("ENV", _namespaceRelabelled ? "prod" : "staging", StringComparison.Ordinal)
                 .Replace("TIER", _relabelled ? "db" : "api", StringComparison.Ordinal)
-                .Replace("PORT", _policyPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
                 + (_podPresent ? pod : string.Empty);
         }
 

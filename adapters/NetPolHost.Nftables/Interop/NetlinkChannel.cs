@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 using NetPolHost.Nftables.Runtime;
 using static NetPolHost.Nftables.Interop.NetlinkSockets;
 
@@ -15,11 +14,14 @@ internal sealed class NetlinkChannel : IDisposable
     private const ushort FlagMulti = 0x02;
     private const int ReplyTimeoutMilliseconds = 10_000;
 
-    private readonly ChannelHandle _socket;
+    // Room for a burst of acknowledgements and dump datagrams while the caller is busy parsing.
+    private const int ReceiveBufferSize = 1024 * 1024;
+
+    private readonly NetlinkSocketHandle _socket;
     private readonly byte[] _buffer = new byte[64 * 1024];
     private uint _sequence = (uint)Environment.TickCount;
 
-    private NetlinkChannel(ChannelHandle socket) => _socket = socket;
+    private NetlinkChannel(NetlinkSocketHandle socket) => _socket = socket;
 
     /// <summary>Opens a socket of the netlink <paramref name="protocol"/> (e.g. 0 route, 12 netfilter) in
     /// <paramref name="networkNamespace"/> (a name under /run/netns or a path), or in the caller's namespace when null.</summary>
@@ -33,17 +35,17 @@ internal sealed class NetlinkChannel : IDisposable
 
         if (networkNamespace is null)
         {
-            return new NetlinkChannel(ChannelHandle.Create(protocol));
+            return new NetlinkChannel(NetlinkSocketHandle.Open(protocol, ReceiveBufferSize));
         }
 
-        ChannelHandle? socket = null;
+        NetlinkSocketHandle? socket = null;
         Exception? error = null;
         var thread = new Thread(() =>
         {
             try
             {
                 NamespaceThread.Enter(networkNamespace);
-                socket = ChannelHandle.Create(protocol);
+                socket = NetlinkSocketHandle.Open(protocol, ReceiveBufferSize);
             }
             catch (Exception ex)
             {
@@ -308,46 +310,5 @@ internal sealed class NetlinkChannel : IDisposable
                 _socket.DangerousRelease();
             }
         }
-    }
-
-    private sealed class ChannelHandle : SafeHandleZeroOrMinusOneIsInvalid
-    {
-        private ChannelHandle()
-            : base(ownsHandle: true)
-        {
-        }
-
-        public override bool IsInvalid => handle == -1;
-
-        public static unsafe ChannelHandle Create(int protocol)
-        {
-            var fd = Socket(AfNetlink, SockRaw | SockCloexec, protocol);
-            if (fd < 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                throw new IOException($"cannot open a netlink socket of protocol {protocol} (errno {errno}: {Marshal.GetPInvokeErrorMessage(errno)}).");
-            }
-
-            var socket = new ChannelHandle();
-            socket.SetHandle(fd);
-            var local = new SockaddrNl { Family = AfNetlink };
-            if (Bind(fd, &local, (uint)sizeof(SockaddrNl)) != 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                socket.Dispose();
-                throw new IOException($"cannot bind a netlink socket (errno {errno}: {Marshal.GetPInvokeErrorMessage(errno)}).");
-            }
-
-            // Room for a burst of acknowledgements and dump datagrams while the caller is busy parsing.
-            var size = 1024 * 1024;
-            if (SetSockOpt(fd, SolSocket, SoRcvbufForce, &size, sizeof(int)) != 0)
-            {
-                _ = SetSockOpt(fd, SolSocket, SoRcvbuf, &size, sizeof(int));
-            }
-
-            return socket;
-        }
-
-        protected override bool ReleaseHandle() => NetlinkSockets.Close((int)handle) == 0;
     }
 }

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using NetPolHost.Nftables.Interop;
 using System.Threading.Channels;
-using Microsoft.Win32.SafeHandles;
 using static NetPolHost.Nftables.Interop.NetlinkSockets;
 
 namespace NetPolHost.Nftables.Runtime;
@@ -32,7 +32,7 @@ internal sealed class NflogReader : IDisposable
     private static readonly TimeSpan s_ackTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_streamSlice = TimeSpan.FromMilliseconds(200);
 
-    private readonly SocketHandle _socket;
+    private readonly NetlinkSocketHandle _socket;
     private readonly NflogReaderOptions _options;
     private readonly byte[] _buffer;
     private readonly NflogWire.PrefixCache _prefixes = new();
@@ -48,7 +48,7 @@ internal sealed class NflogReader : IDisposable
     private int _disposed;
     private TaskCompletionSource? _pumpDone;
 
-    private NflogReader(SocketHandle socket, IReadOnlyList<ushort> groups, NflogReaderOptions options)
+    private NflogReader(NetlinkSocketHandle socket, IReadOnlyList<ushort> groups, NflogReaderOptions options)
     {
         _socket = socket;
         Groups = groups;
@@ -91,7 +91,16 @@ internal sealed class NflogReader : IDisposable
 
         options ??= new NflogReaderOptions();
         var distinct = groups.Distinct().Order().ToList();
-        var socket = SocketHandle.Create(options.ReceiveBufferSize);
+        NetlinkSocketHandle socket;
+        try
+        {
+            socket = NetlinkSocketHandle.Open(NetlinkNetfilter, options.ReceiveBufferSize);
+        }
+        catch (IOException ex)
+        {
+            throw new BackendUnavailableException("nftables", $"NFLOG: {ex.Message}", ex);
+        }
+
         var reader = new NflogReader(socket, distinct, options);
         try
         {
@@ -540,50 +549,5 @@ internal sealed class NflogReader : IDisposable
                 _socket.DangerousRelease();
             }
         }
-    }
-
-    /// <summary>The netlink socket's file descriptor, closed once no call is using it.</summary>
-    private sealed class SocketHandle : SafeHandleZeroOrMinusOneIsInvalid
-    {
-        private SocketHandle()
-            : base(ownsHandle: true)
-        {
-        }
-
-        public override bool IsInvalid => handle == -1;
-
-        public static SocketHandle Create(int receiveBufferSize)
-        {
-            var fd = Socket(AfNetlink, SockRaw | SockCloexec, NetlinkNetfilter);
-            if (fd < 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                throw new BackendUnavailableException("nftables", $"cannot open a netfilter netlink socket for NFLOG (errno {errno}: {Marshal.GetPInvokeErrorMessage(errno)}).");
-            }
-
-            var socket = new SocketHandle();
-            socket.SetHandle(fd);
-            unsafe
-            {
-                var local = new SockaddrNl { Family = AfNetlink };
-                if (Bind(fd, &local, (uint)sizeof(SockaddrNl)) != 0)
-                {
-                    var errno = Marshal.GetLastPInvokeError();
-                    socket.Dispose();
-                    throw new BackendUnavailableException("nftables", $"cannot bind a netfilter netlink socket for NFLOG (errno {errno}: {Marshal.GetPInvokeErrorMessage(errno)}).");
-                }
-
-                // SO_RCVBUFFORCE passes net.core.rmem_max with CAP_NET_ADMIN; SO_RCVBUF is capped by it.
-                var size = receiveBufferSize;
-                if (SetSockOpt(fd, SolSocket, SoRcvbufForce, &size, sizeof(int)) != 0)
-                {
-                    _ = SetSockOpt(fd, SolSocket, SoRcvbuf, &size, sizeof(int));
-                }
-            }
-
-            return socket;
-        }
-
-        protected override bool ReleaseHandle() => Interop.NetlinkSockets.Close((int)handle) == 0;
     }
 }
