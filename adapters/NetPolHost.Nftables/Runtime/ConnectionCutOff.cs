@@ -51,7 +51,9 @@ internal sealed partial class ConnectionCutOff : IDisposable
             if (!_active)
             {
                 _active = true;
-                _running = Task.Run(Drain);
+                // A thread of its own, not the thread pool: a pass blocks on netlink answers, and with applies waiting on
+                // the nft thread it would starve the pool (on 2 cores, other work then waited half a second or more).
+                _running = Task.Factory.StartNew(Drain, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
         }
     }

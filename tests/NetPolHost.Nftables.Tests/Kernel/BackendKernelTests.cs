@@ -60,7 +60,8 @@ public sealed class BackendKernelTests
         await stop.CancelAsync();
         await prober;
         Assert.True(probes > 20, $"only {probes} probes ran");
-        Assert.Equal(0, failures);
+        var cut = await backend.WaitForConnectionCutOffAsync(Token);
+        Assert.True(failures == 0, $"{failures} failures; cut-off {cut}");
         Assert.False(await lab.Lab.ProbeAsync("y/a", SmallLab.Ip("x/b"), 80, Protocol.Tcp));
     }
 
