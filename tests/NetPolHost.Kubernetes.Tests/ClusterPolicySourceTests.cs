@@ -132,7 +132,15 @@ public sealed class ClusterPolicySourceTests
         var view = await run.NextMatchingAsync(v => v.Snapshot?.ClusterPolicies.Count == 1);
 
         Assert.Equal("guard", view.Snapshot!.ClusterPolicies[0].Name);
-        Assert.Contains("Information: clusternetworkpolicies.policy.networking.k8s.io/v1alpha2 is served now", run.Logs.Lines);
+
+        // The watcher says so once its list has succeeded, which is also what publishes the view: wait for the line.
+        const string ServedNow = "Information: clusternetworkpolicies.policy.networking.k8s.io/v1alpha2 is served now";
+        for (var i = 0; i < 100 && !run.Logs.Lines.Contains(ServedNow); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Contains(ServedNow, run.Logs.Lines);
         Assert.Single(run.Logs.Lines, l => l.StartsWith("Information: clusternetworkpolicies.policy.networking.k8s.io/v1alpha2 is not served", StringComparison.Ordinal));
         await server.ClusterNetworkPolicies.NextWatchAsync();
     }
