@@ -9,8 +9,8 @@ namespace NetPolHost.Nftables.Interop;
 /// and usable from any thread afterwards (one call at a time).</summary>
 internal sealed class NetlinkChannel : IDisposable
 {
-    private const ushort MessageError = 2;
-    private const ushort MessageDone = 3;
+    private const ushort MessageError = NflogWire.MessageError;
+    private const ushort MessageDone = NflogWire.MessageDone;
     private const ushort FlagMulti = 0x02;
     private const int ReplyTimeoutMilliseconds = 10_000;
 

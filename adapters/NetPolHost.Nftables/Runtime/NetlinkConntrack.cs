@@ -11,8 +11,8 @@ namespace NetPolHost.Nftables.Runtime;
 internal sealed class NetlinkConntrack : IConntrack, IDisposable
 {
     private const int NetlinkRoute = 0;
-    private const ushort FlagRequest = 0x01;
-    private const ushort FlagAck = 0x04;
+    private const ushort FlagRequest = NflogWire.FlagRequest;
+    private const ushort FlagAck = NflogWire.FlagAck;
     private const ushort FlagDump = 0x300;
     private const ushort NestedFlag = 0x8000;
     private const ushort TypeMask = 0x3fff;

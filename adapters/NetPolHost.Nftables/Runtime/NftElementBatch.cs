@@ -1,9 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
-using static NetPolHost.Nftables.Interop.NetlinkSockets;
 
 namespace NetPolHost.Nftables.Runtime;
 
@@ -29,11 +27,10 @@ internal static class NftElementBatch
     private const ushort BatchEnd = 17;
     private const ushort NewSetElem = 12;
     private const ushort DelSetElem = 14;
-    private const ushort NlmFRequest = 0x1;
-    private const ushort NlmFAck = 0x4;
+    private const ushort NlmFRequest = NflogWire.FlagRequest;
+    private const ushort NlmFAck = NflogWire.FlagAck;
     private const ushort NlmFCreate = 0x400;
     private const ushort NlaFNested = 0x8000;
-    private const ushort NlmsgError = 2;
     private const byte NfprotoInet = 1;
 
     /// <summary>At most this many elements go in one message (a netlink attribute holds at most 64 KiB).</summary>
